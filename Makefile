@@ -1,0 +1,44 @@
+# The two set-up commands of the README: `make demo` and `make test`. Each installs the one
+# system dependency (libcurl's headers) when it is missing.
+SWIFT ?= swift
+RELEASE_BIN = .build/release
+DEBUG_BIN = .build/debug
+
+.PHONY: deps build release test unit golden golden-update demo bench clean
+
+deps:
+	@pkg-config --exists libcurl 2>/dev/null || { \
+	  echo "installing libcurl4-openssl-dev (needs root)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libcurl4-openssl-dev pkg-config; }
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+	Tests/Golden/run.sh $(DEBUG_BIN)
+
+unit: deps
+	$(SWIFT) test
+
+golden: build
+	Tests/Golden/run.sh $(DEBUG_BIN)
+
+# Re-records every golden case from the current tools: commit the result on its own, after
+# reading the diff.
+golden-update: build
+	Tests/Golden/run.sh --update $(DEBUG_BIN)
+
+demo: release
+	@bash examples/demo.sh $(RELEASE_BIN)
+
+bench: release
+	@bash bench/run.sh $(RELEASE_BIN)
+
+clean:
+	rm -rf .build

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A buffered writer to a file descriptor (standard output by default). Every write is checked:
+/// a closed pipe downstream surfaces as `BrokenPipe`, so a tool stops at once and quietly.
+public final class OutputSink {
+    public let fd: Int32
+    public private(set) var buffer: [UInt8]
+    let threshold: Int
+
+    public init(fd: Int32 = 1, threshold: Int = 1 << 16) {
+        self.fd = fd
+        self.threshold = threshold
+        buffer = []
+        buffer.reserveCapacity(threshold + (1 << 14))
+    }
+
+    /// Writes a record as one line.
+    public func write(_ record: Record) throws {
+        record.write(into: &buffer)
+        if buffer.count >= threshold { try flush() }
+    }
+
+    /// Writes bytes as they are (the caller supplies the newline).
+    public func write<C: Collection>(bytes: C) throws where C.Element == UInt8 {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= threshold { try flush() }
+    }
+
+    public func write(line: String) throws {
+        buffer.append(contentsOf: line.utf8)
+        buffer.append(0x0A)
+        if buffer.count >= threshold { try flush() }
+    }
+
+    public func flush() throws {
+        guard !buffer.isEmpty else { return }
+        try buffer.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EPIPE { throw BrokenPipe() }
+                    throw ToolError(.ioError, "write failed: \(String(cString: strerror(errno)))")
+                }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -1,0 +1,73 @@
+/// tsfm-post's work on one forecast record: optional inverse transform, clipping, crossing
+/// repair and the width guard, with warning codes and per-record counts in `meta`.
+public struct PostProcessor {
+    public var minWidth: Double
+    public var maxWidth: Double
+
+    /// Totals over a run, for `--summary`.
+    public struct Totals: Equatable, Sendable {
+        public var records = 0
+        public var clipped = 0
+        public var crossingsFixed = 0
+        public var expanded = 0
+        public var clamped = 0
+        public init() {}
+    }
+
+    public private(set) var totals = Totals()
+
+    public init(minWidth: Double = BandGuard.defaultMinWidth, maxWidth: Double = BandGuard.defaultMaxWidth) {
+        self.minWidth = minWidth
+        self.maxWidth = maxWidth
+    }
+
+    /// Makes the record's `yhat_q` safe in place. Throws `RecordError` for a record that cannot be
+    /// repaired (missing band, ragged arrays, bad levels, non-finite values, horizon mismatch).
+    public mutating func process(_ record: inout Record) throws {
+        let horizon = try record.int(FieldName.horizonSteps)
+        guard var band = try QuantileBand.decode(from: record, field: FieldName.yhatQ, horizon: horizon) else {
+            throw RecordError(field: FieldName.yhatQ, "missing")
+        }
+        var meta = try record.object(FieldName.meta) ?? JSONObject()
+        if let space = meta[MetaKey.yhatSpace]?.string, space == "logit" {
+            for i in band.values.indices {
+                for h in band.values[i].indices { band.values[i][h] = logistic(band.values[i][h]) }
+            }
+            meta[MetaKey.yhatSpace] = "prob"
+        }
+        let counts = apply(&band)
+        totals.records += 1
+        try band.store(in: &record, field: FieldName.yhatQ)
+
+        var warnings = meta[MetaKey.warnings]?.array ?? []
+        func warn(_ code: WarningCode, if count: Int) {
+            let value = JSONValue.string(code.rawValue)
+            if count > 0 && !warnings.contains(value) { warnings.append(value) }
+        }
+        warn(.clipped, if: counts.clipped)
+        warn(.quantileCrossingFixed, if: counts.crossingsFixed)
+        warn(.widthExpanded, if: counts.expanded)
+        warn(.widthClamped, if: counts.clamped)
+        meta[MetaKey.warnings] = .array(warnings)
+        meta[MetaKey.post] = [
+            "clipped": .int(counts.clipped), "crossing_fixed": .int(counts.crossingsFixed),
+            "expanded": .int(counts.expanded), "clamped": .int(counts.clamped),
+        ]
+        try record.set(FieldName.meta, .object(meta))
+    }
+
+    /// The band rules in order: clip, repair crossing, width guard. Returns this band's counts.
+    public mutating func apply(_ band: inout QuantileBand) -> Totals {
+        var counts = Totals()
+        counts.clipped = BandGuard.clip(&band)
+        counts.crossingsFixed = BandGuard.repairCrossing(&band)
+        let widths = BandGuard.guardWidth(&band, minWidth: minWidth, maxWidth: maxWidth)
+        counts.expanded = widths.expanded
+        counts.clamped = widths.clamped
+        totals.clipped += counts.clipped
+        totals.crossingsFixed += counts.crossingsFixed
+        totals.expanded += counts.expanded
+        totals.clamped += counts.clamped
+        return counts
+    }
+}

@@ -1,0 +1,115 @@
+/// Quantile-level keys: a level is written in its shortest form (`0.1`, `0.05`, `1e-05`, the
+/// same as Python's `g` for these values) and keys are matched by numeric value, never by text.
+public enum QuantileLevel {
+    /// The product default levels.
+    public static let standard: [Double] = [0.1, 0.5, 0.9]
+
+    public static func key(_ level: Double) -> String { level.description }
+
+    /// Parses a key; nil when it is not a number strictly inside (0, 1).
+    public static func parse(_ key: String) -> Double? {
+        guard let v = Double(key), v > 0, v < 1 else { return nil }
+        return v
+    }
+
+    /// Checks a list of levels: each strictly inside (0,1), no two equal. Returns them ascending.
+    public static func validated(_ levels: [Double], field: String) throws -> [Double] {
+        guard !levels.isEmpty else { throw RecordError(field: field, "needs at least one level") }
+        for level in levels where !(level > 0 && level < 1) {
+            throw RecordError(field: field, "level \(level) is outside (0, 1)")
+        }
+        let sorted = levels.sorted()
+        for i in 1..<max(sorted.count, 1) where sorted[i] == sorted[i - 1] {
+            throw RecordError(field: field, "level \(sorted[i]) appears twice")
+        }
+        return sorted
+    }
+}
+
+/// A forecast band: for each quantile level (ascending), one value per horizon step.
+public struct QuantileBand: Equatable, Sendable {
+    /// Levels in ascending order.
+    public var levels: [Double]
+    /// `values[i][h]`: the value of level `levels[i]` at horizon step `h`.
+    public var values: [[Double]]
+
+    public init(levels: [Double], values: [[Double]]) {
+        precondition(levels.count == values.count)
+        self.levels = levels
+        self.values = values
+    }
+
+    public var horizon: Int { values.first?.count ?? 0 }
+
+    /// Index of the 0.5 level, if the band has one.
+    public var medianIndex: Int? { levels.firstIndex(of: 0.5) }
+
+    /// The values of one level, matched by numeric value.
+    public func values(at level: Double) -> [Double]? {
+        guard let i = levels.firstIndex(where: { abs($0 - level) < 1e-12 }) else { return nil }
+        return values[i]
+    }
+
+    /// Decodes `{"0.1":[…],"0.5":[…],…}`. Keys must be levels inside (0,1), unique by value; all
+    /// arrays must have the same length (and `horizon` when given); values must be finite.
+    public static func decode(_ json: JSONValue, field: String, horizon expected: Int? = nil) throws -> QuantileBand {
+        guard let object = json.object else { throw RecordError(field: field, "expected an object of level → array") }
+        guard !object.isEmpty else { throw RecordError(field: field, "has no quantile levels") }
+        var pairs: [(Double, [Double])] = []
+        pairs.reserveCapacity(object.count)
+        var length: Int?
+        for (key, value) in object.members {
+            guard let level = QuantileLevel.parse(key) else {
+                throw RecordError(field: field, "level '\(key)' is not a number inside (0, 1)")
+            }
+            guard let array = value.array else { throw RecordError(field: "\(field).\(key)", "expected an array of numbers") }
+            var numbers: [Double] = []
+            numbers.reserveCapacity(array.count)
+            for (step, element) in array.enumerated() {
+                guard let x = element.number else {
+                    throw RecordError(field: "\(field).\(key)[\(step)]", "expected a number")
+                }
+                guard x.isFinite else { throw RecordError(field: "\(field).\(key)[\(step)]", "non-finite value") }
+                numbers.append(x)
+            }
+            if let length, numbers.count != length {
+                throw RecordError(field: field, "arrays of different lengths (\(length) and \(numbers.count) at level \(key))")
+            }
+            length = numbers.count
+            pairs.append((level, numbers))
+        }
+        if let expected, let length, length != expected {
+            throw RecordError(field: field, "has \(length) steps but horizon_steps is \(expected)")
+        }
+        pairs.sort { $0.0 < $1.0 }
+        for i in 1..<pairs.count where pairs[i].0 == pairs[i - 1].0 {
+            throw RecordError(field: field, "level \(pairs[i].0) appears twice")
+        }
+        return QuantileBand(levels: pairs.map(\.0), values: pairs.map(\.1))
+    }
+
+    /// Decodes the band in a record's field; nil when the field is absent.
+    public static func decode(from record: Record, field: String, horizon: Int? = nil) throws -> QuantileBand? {
+        guard let json = try record.value(field), json != .null else { return nil }
+        return try decode(json, field: field, horizon: horizon)
+    }
+
+    /// Encodes as `{"<level>":[…],…}` in ascending level order.
+    public func encoded() throws -> [UInt8] {
+        var writer = JSONWriter(capacity: levels.count * (horizon * 20 + 10) + 2)
+        writer.byte(UInt8(ascii: "{"))
+        for (i, level) in levels.enumerated() {
+            if i > 0 { writer.byte(UInt8(ascii: ",")) }
+            writer.string(QuantileLevel.key(level))
+            writer.byte(UInt8(ascii: ":"))
+            try writer.doubles(values[i])
+        }
+        writer.byte(UInt8(ascii: "}"))
+        return writer.bytes
+    }
+
+    /// Writes the band into a record field.
+    public func store(in record: inout Record, field: String) throws {
+        record.set(field, encoded: try encoded())
+    }
+}

@@ -1,0 +1,11 @@
+/// Exit statuses every tool uses, from sysexits(3), so scripts can tell failures apart.
+public enum ExitStatus: Int32, Sendable {
+    case success = 0
+    case usage = 64
+    case dataError = 65
+    case noInput = 66
+    case unavailable = 69
+    case software = 70
+    case ioError = 74
+    case config = 78
+}

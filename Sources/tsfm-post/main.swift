@@ -1,0 +1,63 @@
+import ArgumentParser
+import Shared
+
+@main
+struct TsfmPost: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsfm-post",
+        abstract: "Make forecast bands safe: inside [0,1], ordered, and within width guards.",
+        discussion: """
+            Reads forecasts (NDJSON) and writes them with a repaired `yhat_q`. Per record:
+              1. If meta.yhat_space is "logit", values are mapped back with the logistic function.
+              2. Every value is clipped into [0, 1]                      (warning: clipped)
+              3. Each horizon step whose levels cross is sorted          (quantile_crossing_fixed)
+              4. Width guard on the outer band (lowest vs highest level), per step:
+                 narrower than --min-width: both ends move out by half the shortfall, and the
+                 pair shifts back inside [0,1] if it crosses a bound; inner levels stay (width_expanded).
+                 wider than --max-width: every level is pulled toward the median (the 0.5 level,
+                 else the outer midpoint) by max-width/width, so the width becomes max-width
+                 (width_clamped).
+            Counts go to meta.post, codes to meta.warnings; all other fields pass through unchanged.
+
+            Examples:
+              tsfm-forecast requests.ndjson | tsfm-post > safe.ndjson
+              tsfm-post --min-width 0.05 --summary examples/forecasts.ndjson | jq .yhat_q
+              tsfm-post --on-error skip raw.ndjson > safe.ndjson   # bad lines become error records
+            """,
+        version: TSFM.version
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Minimum width of the outer band per step.")
+    var minWidth: Double = BandGuard.defaultMinWidth
+
+    @Option(help: "Maximum width of the outer band per step.")
+    var maxWidth: Double = BandGuard.defaultMaxWidth
+
+    func validate() throws {
+        guard minWidth >= 0, minWidth <= 1 else { throw ValidationError("--min-width must be in [0, 1]") }
+        guard maxWidth > 0, maxWidth <= 1 else { throw ValidationError("--max-width must be in (0, 1]") }
+        guard minWidth <= maxWidth else { throw ValidationError("--min-width must not exceed --max-width") }
+    }
+
+    func run() throws {
+        let output = OutputSink()
+        let log = common.logger(tool: "tsfm-post")
+        ToolMain.run(tool: "tsfm-post", output: output) {
+            let stream = common.stream(tool: "tsfm-post", output: output)
+            var post = PostProcessor(minWidth: minWidth, maxWidth: maxWidth)
+            try stream.map { record, _ in try post.process(&record) }
+            if common.summary {
+                let t = post.totals
+                log.summary([
+                    ("records", .int(stream.totals.records)), ("crossings_fixed", .int(t.crossingsFixed)),
+                    ("clipped", .int(t.clipped)), ("expanded", .int(t.expanded)), ("clamped", .int(t.clamped)),
+                    ("error_records_passed", .int(stream.totals.errorRecordsPassed)),
+                    ("bad_lines", .int(stream.totals.badLines)),
+                ])
+            }
+            return stream.exitStatus
+        }
+    }
+}
