@@ -1,0 +1,54 @@
+/// The seam between tsfm-forecast's policy (which request goes where, baselines, output) and a
+/// model runtime (tollama). The forecaster hands the runtime chunks of eligible requests; the
+/// runtime answers each with a band or a reason, and never throws for the daemon's trouble.
+
+/// One request for the model, with the id sent as `x-request-id`.
+public struct ModelCall: Sendable {
+    public var request: ForecastRequest
+    public var requestId: String
+    /// The model to ask for: the record's `model.model_name`, else `--model`.
+    public var modelName: String
+
+    public init(request: ForecastRequest, requestId: String, modelName: String) {
+        self.request = request
+        self.requestId = requestId
+        self.modelName = modelName
+    }
+}
+
+/// A model's answer, mapped back to probabilities (not yet post-processed: it may cross).
+public struct ModelForecast: Sendable {
+    public var band: QuantileBand
+    public var modelName: String
+    public var modelVersion: String?
+    public var latencyMs: Double
+    /// Warning codes or daemon warnings to append to `meta.warnings`.
+    public var warnings: [String]
+    /// True when answered from the response cache.
+    public var cached: Bool
+
+    public init(band: QuantileBand, modelName: String, modelVersion: String? = nil, latencyMs: Double,
+                warnings: [String] = [], cached: Bool = false) {
+        self.band = band
+        self.modelName = modelName
+        self.modelVersion = modelVersion
+        self.latencyMs = latencyMs
+        self.warnings = warnings
+        self.cached = cached
+    }
+}
+
+public enum ModelOutcome: Sendable {
+    case success(ModelForecast)
+    /// The model could not serve this request: the forecaster uses a baseline with this reason.
+    case failure(FallbackReason, detail: String)
+}
+
+public protocol ModelRuntime: AnyObject {
+    /// How many requests the forecaster should collect before calling `forecast` (e.g.
+    /// concurrency × batch size). Output order never depends on it.
+    var chunkSize: Int { get }
+
+    /// Answers every call, one outcome per call, in the same order.
+    func forecast(_ calls: [ModelCall]) -> [ModelOutcome]
+}
