@@ -2,6 +2,8 @@
 // Usage: tsfm-bench KIND N [MARKETS]
 //   forecasts N   forecasts: 12 steps x 3 levels, a 288-value `y` and 12-value `y_future`
 //   requests N    forecast requests with a 288-value `y` (what tsfm-forecast reads)
+//   scored N      compact scored forecasts (no `y`): band, 12-value `y_future`, segment keys
+//                 varied over liquidity/tte/category and band sources (conformal fit, eval)
 //   quotes N [M]  raw quotes for M markets (default 1000), 5-second spacing, interleaved
 import Shared
 
@@ -29,7 +31,7 @@ func round4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
 
 let args = CommandLine.arguments
 guard args.count >= 3, let n = Int(args[2]) else {
-    Logger.writeStderr("usage: tsfm-bench forecasts|requests|quotes N [MARKETS]\n")
+    Logger.writeStderr("usage: tsfm-bench forecasts|requests|scored|quotes N [MARKETS]\n")
     exit(64)
 }
 let out = OutputSink()
@@ -71,9 +73,46 @@ do {
                         round4(logistic(logit(last) + z * 0.05 * Double(h).squareRoot() + 0.01 * rng.normal()))
                     })
                 }
-                w.raw("},\"meta\":{\"runtime\":\"baseline\",\"model_name\":\"baseline:ewma\",\"fallback_used\":true,\"fallback_reason\":\"runtime_baseline\",\"warnings\":[],\"band_source\":\"baseline\"}")
+                w.raw("},\"meta\":{\"runtime\":\"baseline\",\"model_name\":\"baseline:ewma\",\"fallback_used\":false,\"fallback_reason\":null,\"warnings\":[],\"band_source\":\"baseline\"}")
             }
             w.raw("}\n")
+            try out.write(bytes: w.bytes)
+        }
+    case "scored":
+        let buckets = ["LOW", "MEDIUM", "HIGH"]
+        let ttes = ["<1d", "1d-7d", "7d-30d", ">30d"]
+        let categories = ["politics", "sports", "crypto"]
+        let sources = ["baseline", "tsfm_raw"]
+        for i in 0..<n {
+            let y = path(13, from: 0.1 + 0.8 * rng.uniform())
+            let last = y[0]
+            // Bands deliberately a little too narrow, so calibration has work to do.
+            let scale = 0.035 + 0.02 * rng.uniform()
+            var w = JSONWriter(capacity: 1024)
+            w.raw("{\"market_id\":")
+            w.string("mkt-\(i % 997)")
+            w.raw(",\"as_of_ts\":")
+            w.string((start + Int64(i / 997) * 300).rfc3339)
+            w.raw(",\"freq\":\"5m\",\"horizon_steps\":12,\"quantiles\":[0.1,0.5,0.9],\"liquidity_bucket\":")
+            w.string(buckets[i % 3])
+            w.raw(",\"tte_bucket\":")
+            w.string(ttes[(i / 3) % 4])
+            w.raw(",\"category\":")
+            w.string(categories[(i / 12) % 3])
+            w.raw(",\"event_id\":")
+            w.string("evt-\(i % 997 / 3)")
+            w.raw(",\"y_future\":")
+            try w.doubles(Array(y.suffix(12)))
+            w.raw(",\"yhat_q\":{")
+            for (k, (level, z)) in [("0.1", -1.2816), ("0.5", 0.0), ("0.9", 1.2816)].enumerated() {
+                if k > 0 { w.raw(",") }
+                w.string(level)
+                w.raw(":")
+                try w.doubles((1...12).map { h in round4(logistic(logit(last) + z * scale * Double(h).squareRoot())) })
+            }
+            w.raw("},\"meta\":{\"runtime\":\"baseline\",\"model_name\":\"baseline:ewma\",\"band_source\":")
+            w.string(sources[(i / 997) % 2])
+            w.raw("}}\n")
             try out.write(bytes: w.bytes)
         }
     case "quotes":

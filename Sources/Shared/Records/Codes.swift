@@ -35,8 +35,6 @@ public struct FallbackReason: RawRepresentable, Hashable, Sendable, CustomString
     public static let circuitOpen = FallbackReason(rawValue: "circuit_open")
     public static let modelNotInstalled = FallbackReason(rawValue: "model_not_installed")
     public static let baselineOnlyMode = FallbackReason(rawValue: "baseline_only_mode")
-    /// `--runtime baseline` was asked for.
-    public static let runtimeBaseline = FallbackReason(rawValue: "runtime_baseline")
 
     /// `tollama_http_<status>` for an HTTP failure with no more specific code.
     public static func tollamaHTTP(_ status: Int) -> FallbackReason {
