@@ -1,12 +1,114 @@
+import ArgumentParser
 import Shared
-#if canImport(Glibc)
-import Glibc
-#endif
 
-// Placeholder until its issue lands: says so and exits 70 (internal: not implemented).
-if CommandLine.arguments.contains("--version") {
-    print(TSFM.version)
-    exit(0)
+@main
+struct TsfmForecast: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsfm-forecast",
+        abstract: "Forecast quantile bands for requests, by the tollama model or a statistical baseline.",
+        discussion: """
+            Without a subcommand, forecasts (see `tsfm-forecast forecast --help`).
+
+            Examples:
+              tsfm-prep quotes.ndjson | tsfm-forecast | tsfm-post > forecasts.ndjson
+              tsfm-forecast --runtime baseline --deterministic examples/requests.ndjson
+              tsfm-forecast health
+            """,
+        version: TSFM.version,
+        subcommands: [ForecastCommand.self, HealthCommand.self],
+        defaultSubcommand: ForecastCommand.self
+    )
 }
-Logger.writeStderr("tsfm-forecast: not implemented yet\n")
-exit(ExitStatus.software.rawValue)
+
+struct ForecastCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forecast",
+        abstract: "Read forecast requests (NDJSON) and write forecasts: the request plus yhat_q and meta.",
+        discussion: """
+            Policy (--runtime auto): a request is served by a baseline when prep marked it
+            ineligible (fallback reason ineligible_gap_too_long, too_short, illiquid,
+            ineligible_stale), when its liquidity_bucket is LOW or its volume_24h is below
+            --illiquid-volume (illiquid), or when the model call fails (tollama_timeout,
+            tollama_http_<status>, tollama_unreachable, tollama_invalid_response, circuit_open,
+            model_not_installed, baseline_only_mode); otherwise by the model. --runtime tollama
+            sends every valid request to the model; --runtime baseline serves all by baseline
+            (fallback_used false, fallback_reason null).
+
+            Baselines, computed in the request's transform space and mapped back to probabilities:
+              ewma     centred on the smoothed level, sd √(v·(h + λ)) from the EW variance v of
+                       one-step changes (--ewma-halflife) and the smoothing lag λ
+              kalman   local level (random walk + noise), variances by method of moments on the
+                       first differences; predictive variance P + h·q + r
+              rolling  empirical quantiles of h-step changes over the last --window points
+            --baseline auto tries them in that order; the first valid band wins. When none is
+            valid (e.g. a constant series) the band is flat at the last value, with the warning
+            degenerate_series (tsfm-post's width guard widens it).
+
+            Output: yhat_q {"<level>": [horizon_steps probabilities]} and meta {runtime,
+            model_name, model_version, latency_ms, input_len, transform, fallback_used,
+            fallback_reason, warnings, request_id, band_source[, cached]}. Every other field of
+            the request passes through unchanged. --deterministic drops latency_ms and derives
+            request_id from the request's bytes, for golden tests.
+
+            Examples:
+              tsfm-forecast requests.ndjson | tsfm-post > forecasts.ndjson
+              tsfm-forecast --runtime baseline --baseline kalman --deterministic examples/requests.ndjson
+              tsfm-forecast --on-error skip --summary requests.ndjson | jq -c '.meta'
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Who serves the requests: auto (model when eligible and liquid), baseline, or tollama (model for every request).")
+    var runtime: RuntimeMode = .auto
+
+    @Option(help: "Baseline to use: auto (ewma, then kalman, then rolling), ewma, kalman, or rolling.")
+    var baseline: BaselineChoice = .auto
+
+    @Option(help: "EWMA half-life in steps.")
+    var ewmaHalflife: Double = BaselineSettings.defaultHalflife
+
+    @Option(help: "Points of history for the rolling-quantile baseline.")
+    var window: Int = BaselineSettings.defaultWindow
+
+    @Option(help: "In auto mode, a request with volume_24h below this goes to a baseline (illiquid).")
+    var illiquidVolume: Double = ForecastPolicy.defaultIlliquidVolume
+
+    @Flag(help: "Omit latency_ms and derive request_id from each request's bytes, so output is byte-stable.")
+    var deterministic = false
+
+    @OptionGroup(title: "Tollama") var tollama: TollamaOptions
+
+    func validate() throws {
+        guard ewmaHalflife > 0, ewmaHalflife.isFinite else { throw ValidationError("--ewma-halflife must be positive") }
+        guard window >= 2 else { throw ValidationError("--window must be at least 2") }
+        guard illiquidVolume >= 0, illiquidVolume.isFinite else { throw ValidationError("--illiquid-volume must be a non-negative number") }
+    }
+
+    func run() throws {
+        let output = OutputSink()
+        let log = common.logger(tool: "tsfm-forecast")
+        ToolMain.run(tool: "tsfm-forecast", output: output) {
+            let model = runtime == .baseline ? nil : try tollama.makeRuntime(logger: log, deterministic: deterministic)
+            if runtime == .tollama && model == nil {
+                log.warning("no model runtime is available: every request falls back to a baseline", [])
+            }
+            let forecaster = Forecaster(
+                policy: ForecastPolicy(mode: runtime, illiquidVolume: illiquidVolume),
+                settings: BaselineSettings(choice: baseline, ewmaHalflife: ewmaHalflife, window: window),
+                runtime: model, deterministic: deterministic, logger: log)
+            try forecaster.run(input: NDJSONInput(paths: common.files), output: output, onError: common.onError,
+                               progress: ProgressMeter.forTerminal(tool: "tsfm-forecast"))
+            if common.summary {
+                let t = forecaster.totals
+                let reasons = JSONValue.object(JSONObject(t.fallbackReasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
+                log.summary([
+                    ("records", .int(t.records)), ("model", .int(t.model)), ("baseline", .int(t.baseline)),
+                    ("fallbacks", .int(t.fallbacks)), ("fallback_reasons", reasons), ("degenerate", .int(t.degenerate)),
+                    ("error_records_passed", .int(t.errorRecordsPassed)), ("bad_lines", .int(t.badLines)),
+                ])
+            }
+            return forecaster.exitStatus
+        }
+    }
+}

@@ -51,4 +51,14 @@ public protocol ModelRuntime: AnyObject {
 
     /// Answers every call, one outcome per call, in the same order.
     func forecast(_ calls: [ModelCall]) -> [ModelOutcome]
+
+    /// The model asked for when a request names none (`model.model_name`), i.e. `--model`.
+    /// Has a default (below), so a runtime need not implement it.
+    var defaultModelName: String { get }
+}
+
+extension ModelRuntime {
+    /// The model asked for when a request names none (`model.model_name`): the runtime's
+    /// `--model`. A runtime overrides it; this default is DESIGN.md's default model.
+    public var defaultModelName: String { "chronos2" }
 }

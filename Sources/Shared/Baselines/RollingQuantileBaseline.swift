@@ -1,0 +1,51 @@
+/// Rolling empirical-quantile baseline: no distribution assumed. Over the last `window` points,
+/// the h-step changes xₜ₊ₕ − xₜ (every pair inside the window) give, at each requested level, an
+/// empirical quantile (linear interpolation between order statistics, "type 7", the default of R
+/// and NumPy), added to the last value.
+public enum RollingQuantileBaseline {
+    /// At least two h-step changes for the longest step: `horizon + 2` points in the window.
+    public static func minimumPoints(horizon: Int) -> Int { horizon + 2 }
+
+    /// The type-7 empirical quantile of sorted values.
+    @inline(__always)
+    static func quantile(sorted: UnsafeMutableBufferPointer<Double>, count: Int, level: Double) -> Double {
+        let position = level * Double(count - 1)
+        let lower = Int(position)
+        let upper = min(lower + 1, count - 1)
+        let fraction = position - Double(lower)
+        return sorted[lower] + fraction * (sorted[upper] - sorted[lower])
+    }
+
+    /// The band for steps 1…horizon at `levels` (ascending), in the space `x` is in.
+    public static func forecast(_ x: [Double], horizon: Int, levels: [Double],
+                                window: Int = BaselineSettings.defaultWindow) -> Result<QuantileBand, BaselineFailure> {
+        let n = min(x.count, max(window, 1))
+        guard n >= minimumPoints(horizon: horizon) else { return .failure(.tooFewPoints) }
+        let start = x.count - n
+        guard allFinite(x) else { return .failure(.nonFiniteValues) }
+        var lowest = x[start]
+        var highest = x[start]
+        for i in start..<x.count {
+            lowest = min(lowest, x[i])
+            highest = max(highest, x[i])
+        }
+        guard highest > lowest else { return .failure(.zeroVariance) }
+        let last = x[x.count - 1]
+        var values = [[Double]](repeating: [Double](repeating: 0, count: horizon), count: levels.count)
+        // One scratch buffer for every step's changes.
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: n)
+        defer { scratch.deallocate() }
+        for h in 1...horizon {
+            let count = n - h
+            for t in 0..<count {
+                scratch[t] = x[start + t + h] - x[start + t]
+            }
+            var changes = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
+            changes.sort()
+            for (i, level) in levels.enumerated() {
+                values[i][h - 1] = last + quantile(sorted: changes, count: count, level: level)
+            }
+        }
+        return .success(QuantileBand(levels: levels, values: values))
+    }
+}

@@ -1,0 +1,61 @@
+/// Request ids (`meta.request_id`, sent to tollama as `x-request-id`): UUID-shaped lowercase hex.
+public struct RequestIdSource {
+    /// Random ids (version-4 form) from a generator seeded once per run, or ids derived from the
+    /// request's bytes (version-8 form) when `deterministic`.
+    public let deterministic: Bool
+    var state: UInt64
+
+    public init(deterministic: Bool, seed: UInt64? = nil) {
+        self.deterministic = deterministic
+        if let seed {
+            state = seed
+        } else {
+            var system = SystemRandomNumberGenerator()
+            state = system.next()
+        }
+    }
+
+    /// The id for a request whose input line is `bytes`.
+    public mutating func next(for bytes: [UInt8]) -> String {
+        if deterministic { return Self.derived(from: bytes) }
+        let high = Self.splitMix(&state)
+        let low = Self.splitMix(&state)
+        return Self.format(high, low, version: 4)
+    }
+
+    /// 64-bit FNV-1a of the bytes, widened to 128 bits with SplitMix64's finalizer: the same
+    /// request line always gets the same id.
+    public static func derived(from bytes: [UInt8]) -> String {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01B3
+        }
+        var state = hash
+        return format(hash, splitMix(&state), version: 8)
+    }
+
+    /// SplitMix64 (Steele, Lea & Flood 2014): a step of the generator.
+    static func splitMix(_ state: inout UInt64) -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// `xxxxxxxx-xxxx-Vxxx-Nxxx-xxxxxxxxxxxx` with the RFC 9562 version and variant bits set.
+    static func format(_ high: UInt64, _ low: UInt64, version: UInt64) -> String {
+        let hi = (high & ~(0xF << 12)) | (version << 12)
+        let lo = (low & ~(0xC << 60)) | (0x8 << 60)
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(36)
+        for i in 0..<32 {
+            if i == 8 || i == 12 || i == 16 || i == 20 { out.append(UInt8(ascii: "-")) }
+            let word = i < 16 ? hi : lo
+            out.append(digits[Int((word >> UInt64(60 - 4 * (i % 16))) & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
