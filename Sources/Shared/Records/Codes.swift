@@ -40,6 +40,8 @@ public struct FallbackReason: RawRepresentable, Hashable, Sendable, CustomString
     public static func tollamaHTTP(_ status: Int) -> FallbackReason {
         FallbackReason(rawValue: "tollama_http_\(status)")
     }
+    /// prep marked the request ineligible for a reason this version does not know (or gave none).
+    public static let ineligibleOther = FallbackReason(rawValue: "ineligible_other")
 }
 
 /// Why prep marked a request TSFM-ineligible (`quality.baseline_only_reasons`).
