@@ -8,7 +8,7 @@ measure() {
     t0=$(date +%s.%N)
     /usr/bin/time -f "%M" -o "$WORK/.rss" "$@" >/dev/null 2>"$WORK/.err" || { echo "$name: command failed"; cat "$WORK/.err"; return 1; }
     t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
+    times+=("$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.6f", b - a }')")
     local r; r=$(tail -1 "$WORK/.rss"); [ "$r" -gt "$rss" ] && rss=$r
   done
   local median; median=$(printf '%s\n' "${times[@]}" | sort -g | sed -n 2p)

@@ -7,22 +7,24 @@ struct TsfmPost: ParsableCommand {
         commandName: "tsfm-post",
         abstract: "Make forecast bands safe: inside [0,1], ordered, and within width guards.",
         discussion: """
-            Reads forecasts (NDJSON) and writes them with a repaired `yhat_q`. Per record:
-              1. If meta.yhat_space is "logit", values are mapped back with the logistic function.
-              2. Every value is clipped into [0, 1]                      (warning: clipped)
-              3. Each horizon step whose levels cross is sorted          (quantile_crossing_fixed)
+            Reads forecasts (NDJSON) and writes them with a repaired yhat_q; every other
+            field passes through unchanged. Per record, in order:
+              1. meta.yhat_space "logit": values are mapped back (logistic function).
+              2. Every value is clipped into [0, 1].            warning: clipped
+              3. A step whose levels cross is sorted.           quantile_crossing_fixed
               4. Width guard on the outer band (lowest vs highest level), per step:
-                 narrower than --min-width: both ends move out by half the shortfall, and the
-                 pair shifts back inside [0,1] if it crosses a bound; inner levels stay (width_expanded).
-                 wider than --max-width: every level is pulled toward the median (the 0.5 level,
-                 else the outer midpoint) by max-width/width, so the width becomes max-width
-                 (width_clamped).
-            Counts go to meta.post, codes to meta.warnings; all other fields pass through unchanged.
+                 below --min-width, both ends move out by half the shortfall, and
+                 the pair shifts back inside [0,1] if it crosses a bound; inner
+                 levels stay.                                   width_expanded
+                 above --max-width, every level is pulled toward the median (0.5
+                 level, else the outer midpoint) by max-width/width.
+                                                                width_clamped
+            Counts go to meta.post, codes to meta.warnings. See docs/tsfm-post.md.
 
             Examples:
               tsfm-forecast requests.ndjson | tsfm-post > safe.ndjson
-              tsfm-post --min-width 0.05 --summary examples/forecasts.ndjson | jq .yhat_q
-              tsfm-post --on-error skip raw.ndjson > safe.ndjson   # bad lines become error records
+              tsfm-post --min-width 0.05 --summary examples/forecasts.ndjson
+              tsfm-post --on-error skip raw.ndjson > safe.ndjson
             """,
         version: TSFM.version
     )

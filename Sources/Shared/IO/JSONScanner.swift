@@ -120,9 +120,37 @@ public struct JSONScanner {
         case UInt8(ascii: "n"):
             try literal("null")
         default:
-            _ = try scanNumber()
+            try skipNumber()
         }
         return start..<position
+    }
+
+    /// Checks a number token's grammar without computing its value (pass-through fields).
+    mutating func skipNumber() throws {
+        let start = position
+        if peek() == UInt8(ascii: "-") { position += 1 }
+        let intStart = position
+        while position < bytes.count, bytes[position] &- 0x30 < 10 { position += 1 }
+        let intDigits = position - intStart
+        if intDigits == 0 {
+            position = start
+            _ = try scanNumber()  // for its error message
+            return
+        }
+        if intDigits > 1 && bytes[intStart] == UInt8(ascii: "0") { throw fail("leading zero in number") }
+        if peek() == UInt8(ascii: ".") {
+            position += 1
+            let fracStart = position
+            while position < bytes.count, bytes[position] &- 0x30 < 10 { position += 1 }
+            if position == fracStart { throw fail("expected digits after '.'") }
+        }
+        if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+            position += 1
+            if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { position += 1 }
+            let expStart = position
+            while position < bytes.count, bytes[position] &- 0x30 < 10 { position += 1 }
+            if position == expStart { throw fail("expected digits in exponent") }
+        }
     }
 
     mutating func literal(_ word: StaticString) throws {

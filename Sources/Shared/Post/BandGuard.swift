@@ -72,13 +72,13 @@ public enum BandGuard {
                 let pad = (minWidth - width) / 2
                 var newLo = lo - pad
                 var newHi = hi + pad
+                // Shifted off a bound, the far end is set from the bound so the width is exact.
                 if newLo < 0 {
-                    newHi -= newLo
                     newLo = 0
-                }
-                if newHi > 1 {
-                    newLo -= newHi - 1
+                    newHi = minWidth
+                } else if newHi > 1 {
                     newHi = 1
+                    newLo = 1 - minWidth
                 }
                 band.values[0][h] = max(0, newLo)
                 band.values[top][h] = min(1, newHi)
