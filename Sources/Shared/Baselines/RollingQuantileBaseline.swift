@@ -1,7 +1,8 @@
 /// Rolling empirical-quantile baseline: no distribution assumed. Over the last `window` points,
 /// the h-step changes xₜ₊ₕ − xₜ (every pair inside the window) give, at each requested level, an
 /// empirical quantile (linear interpolation between order statistics, "type 7", the default of R
-/// and NumPy), added to the last value.
+/// and NumPy), added to the last value. Invalid when the one-step changes in the window never
+/// vary (every h-step change is then the same number: a zero-width band).
 public enum RollingQuantileBaseline {
     /// At least two h-step changes for the longest step: `horizon + 2` points in the window.
     public static func minimumPoints(horizon: Int) -> Int { horizon + 2 }
@@ -23,13 +24,14 @@ public enum RollingQuantileBaseline {
         guard n >= minimumPoints(horizon: horizon) else { return .failure(.tooFewPoints) }
         let start = x.count - n
         guard allFinite(x) else { return .failure(.nonFiniteValues) }
-        var lowest = x[start]
-        var highest = x[start]
-        for i in start..<x.count {
-            lowest = min(lowest, x[i])
-            highest = max(highest, x[i])
+        // Changes that never vary (a constant series, or a straight line) give a zero-width band.
+        let firstChange = x[start + 1] - x[start]
+        var varies = false
+        for i in (start + 2)..<x.count where x[i] - x[i - 1] != firstChange {
+            varies = true
+            break
         }
-        guard highest > lowest else { return .failure(.zeroVariance) }
+        guard varies else { return .failure(.zeroVariance) }
         let last = x[x.count - 1]
         var values = [[Double]](repeating: [Double](repeating: 0, count: horizon), count: levels.count)
         // One scratch buffer for every step's changes.
