@@ -160,6 +160,31 @@ struct RollingQuantileBaselineTests {
         #expect(b.values[2][1] == 2)
     }
 
+    @Test func selectionMatchesSortedQuantiles() {
+        var random = SeededRandom(seed: 99)
+        for trial in 0..<300 {
+            let count = 1 + trial % 40
+            // Few distinct values on odd trials, to exercise ties.
+            let values = (0..<count).map { _ in
+                trial % 2 == 1 ? Double(Int.random(in: 0..<4, using: &random)) : Double.random(in: -1...1, using: &random)
+            }
+            let sorted = values.sorted()
+            var scratch = values  // reused across ascending levels, as the baseline does
+            var settled = 0
+            for level in [0.01, 0.1, 0.25, 0.5, 0.77, 0.9, 0.999] {
+                let position = level * Double(count - 1)
+                let lower = Int(position)
+                let upper = min(lower + 1, count - 1)
+                let expected = sorted[lower] + (position - Double(lower)) * (sorted[upper] - sorted[lower])
+                let got = scratch.withUnsafeMutableBufferPointer {
+                    RollingQuantileBaseline.quantile($0, count: count, level: level, from: settled)
+                }
+                settled = lower
+                #expect(abs(got - expected) < 1e-15, "count \(count) level \(level)")
+            }
+        }
+    }
+
     @Test func windowKeepsOnlyTheLastPoints() throws {
         // Window 3 sees [0, 1, 0] only: changes 1, −1 → median 0 → band centre 0.
         let b = try #require(band(RollingQuantileBaseline.forecast([9, -7, 0, 1, 0], horizon: 1, levels: [0.5], window: 3)))

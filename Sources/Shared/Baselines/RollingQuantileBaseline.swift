@@ -7,14 +7,49 @@ public enum RollingQuantileBaseline {
     /// At least two h-step changes for the longest step: `horizon + 2` points in the window.
     public static func minimumPoints(horizon: Int) -> Int { horizon + 2 }
 
-    /// The type-7 empirical quantile of sorted values.
+    /// The type-7 empirical quantile of `values[0..<count]`, which it reorders: the k-th order
+    /// statistic by selection (Hoare's quickselect, median-of-three pivots), then the (k+1)-th as
+    /// the smallest value to its right. O(count) on average instead of a sort per level.
+    /// `from`: an index known to hold an order statistic at or below k (from a lower level's
+    /// selection on the same values), so the search starts there.
     @inline(__always)
-    static func quantile(sorted: UnsafeMutableBufferPointer<Double>, count: Int, level: Double) -> Double {
+    static func quantile(_ values: UnsafeMutableBufferPointer<Double>, count: Int, level: Double, from: Int = 0) -> Double {
         let position = level * Double(count - 1)
-        let lower = Int(position)
-        let upper = min(lower + 1, count - 1)
+        let lower = min(Int(position), count - 1)
         let fraction = position - Double(lower)
-        return sorted[lower] + fraction * (sorted[upper] - sorted[lower])
+        let low = select(values, from: min(from, lower), count: count, k: lower)
+        guard fraction > 0, lower + 1 < count else { return low }
+        var next = values[lower + 1]
+        for i in (lower + 2)..<count where values[i] < next { next = values[i] }
+        return low + fraction * (next - low)
+    }
+
+    /// Reorders `values[0..<count]` so that `values[k]` is the k-th smallest, with nothing larger
+    /// before it and nothing smaller after it; returns it.
+    static func select(_ values: UnsafeMutableBufferPointer<Double>, from: Int = 0, count: Int, k: Int) -> Double {
+        var left = from
+        var right = count - 1
+        while right > left {
+            // Median of three as the pivot, moved to `left`.
+            let middle = left + (right - left) / 2
+            if values[middle] < values[left] { values.swapAt(middle, left) }
+            if values[right] < values[left] { values.swapAt(right, left) }
+            if values[right] < values[middle] { values.swapAt(right, middle) }
+            values.swapAt(left, middle)
+            let pivot = values[left]
+            var i = left
+            var j = right + 1
+            while true {
+                repeat { i += 1 } while i <= right && values[i] < pivot
+                repeat { j -= 1 } while values[j] > pivot
+                if i >= j { break }
+                values.swapAt(i, j)
+            }
+            values.swapAt(left, j)
+            if j == k { return values[k] }
+            if j < k { left = j + 1 } else { right = j - 1 }
+        }
+        return values[k]
     }
 
     /// The band for steps 1…horizon at `levels` (ascending), in the space `x` is in.
@@ -42,10 +77,11 @@ public enum RollingQuantileBaseline {
             for t in 0..<count {
                 scratch[t] = x[start + t + h] - x[start + t]
             }
-            var changes = UnsafeMutableBufferPointer(rebasing: scratch[0..<count])
-            changes.sort()
+            // Levels ascend, so each selection can start where the previous one settled.
+            var settled = 0
             for (i, level) in levels.enumerated() {
-                values[i][h - 1] = last + quantile(sorted: changes, count: count, level: level)
+                values[i][h - 1] = last + quantile(scratch, count: count, level: level, from: settled)
+                settled = min(Int(level * Double(count - 1)), count - 1)
             }
         }
         return .success(QuantileBand(levels: levels, values: values))
