@@ -52,7 +52,8 @@ struct ForecastCommand: ParsableCommand {
 
             Examples:
               tsfm-forecast requests.ndjson | tsfm-post > forecasts.ndjson
-              tsfm-forecast --runtime baseline --baseline kalman --deterministic examples/requests.ndjson
+              tsfm-forecast --runtime baseline --baseline kalman examples/requests.ndjson
+              tsfm-forecast --runtime baseline --deterministic examples/requests.ndjson | tsfm-post
               tsfm-forecast --on-error skip --summary requests.ndjson | jq -c '.meta'
             """
     )
