@@ -263,6 +263,25 @@ struct ForecasterTests {
         #expect(try forecast([line], mode: .auto, runtime: runtime).lines.map(reason) == ["ineligible_gap_too_long"])
     }
 
+    @Test func baselineModeNeverCallsTheRuntime() throws {
+        let runtime = FakeRuntime.succeeding(chunkSize: 1)
+        let out = try forecast([request("a"), request("b")], mode: .baseline, runtime: runtime).lines
+        #expect(runtime.chunks.isEmpty)
+        #expect(try out.map { try meta($0)[MetaKey.runtime] } == ["baseline", "baseline"])
+    }
+
+    @Test func heldRecordsAreBoundedWhileAChunkFills() throws {
+        // One model request, then many baseline ones: the chunk is sent when max(4 × 50, 256) records are held,
+        // long before the input ends or the chunk size is reached.
+        let runtime = FakeRuntime.succeeding(chunkSize: 50)
+        let lines = [request("m")] + (0..<600).map { request("b\($0)", extra: #","volume_24h":1"#) } + [request("m2")]
+        let (out, totals) = try forecast(lines, runtime: runtime)
+        #expect(runtime.chunks.map(\.count) == [1, 1])
+        #expect(out.count == lines.count)
+        #expect(try out.map { try Record($0).string(FieldName.marketId) } == lines.map { try Record($0).string(FieldName.marketId) })
+        #expect(totals.model == 2 && totals.baseline == 600)
+    }
+
     @Test func aModelBandThatDoesNotFitFallsBack() throws {
         let runtime = FakeRuntime(chunkSize: 2) { call in
             let band = QuantileBand(levels: [0.1, 0.9], values: [[0.1], [0.2]])
