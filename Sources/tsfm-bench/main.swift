@@ -11,22 +11,6 @@ import Shared
 import Glibc
 #endif
 
-struct SplitMix {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func normal() -> Double {
-        let u = max(uniform(), 1e-12)
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * uniform())
-    }
-}
-
 func round4(_ x: Double) -> Double { (x * 10_000).rounded() / 10_000 }
 
 let args = CommandLine.arguments
@@ -35,7 +19,7 @@ guard args.count >= 3, let n = Int(args[2]) else {
     exit(64)
 }
 let out = OutputSink()
-var rng = SplitMix(state: 42)
+var rng = SplitMix64(seed: 42)
 let start = Timestamp("2026-11-01T00:00:00Z")!
 
 func path(_ count: Int, from p0: Double) -> [Double] {
