@@ -297,11 +297,6 @@ struct BaselineChainTests {
 struct BaselineCoverageTests {
     static func coverage(_ choice: BaselineChoice, paths: Int = 2000, seed: UInt64 = 20261125) -> [Double] {
         var random = SeededRandom(seed: seed)
-        func normal() -> Double {
-            let u = max(Double(random.next() >> 11) / Double(1 << 53), 1e-300)
-            let v = Double(random.next() >> 11) / Double(1 << 53)
-            return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
-        }
         let horizon = 12
         var covered = [Int](repeating: 0, count: horizon)
         for _ in 0..<paths {
@@ -309,7 +304,7 @@ struct BaselineCoverageTests {
             let sigma = Double.random(in: 0.02...0.1, using: &random)
             var y: [Double] = []
             for _ in 0..<(288 + horizon) {
-                x += sigma * normal()
+                x += sigma * random.normal()
                 y.append(logistic(x))
             }
             let f = BaselineForecaster.forecast(y: Array(y.prefix(288)), horizon: horizon, levels: [0.1, 0.9],

@@ -3,23 +3,19 @@ public struct RequestIdSource {
     /// Random ids (version-4 form) from a generator seeded once per run, or ids derived from the
     /// request's bytes (version-8 form) when `deterministic`.
     public let deterministic: Bool
-    var state: UInt64
+    var generator: SplitMix64
 
     public init(deterministic: Bool, seed: UInt64? = nil) {
         self.deterministic = deterministic
-        if let seed {
-            state = seed
-        } else {
-            var system = SystemRandomNumberGenerator()
-            state = system.next()
-        }
+        var system = SystemRandomNumberGenerator()
+        generator = SplitMix64(seed: seed ?? system.next())
     }
 
     /// The id for a request whose input line is `bytes`.
     public mutating func next(for bytes: [UInt8]) -> String {
         if deterministic { return Self.derived(from: bytes) }
-        let high = Self.splitMix(&state)
-        let low = Self.splitMix(&state)
+        let high = generator.next()
+        let low = generator.next()
         return Self.format(high, low, version: 4)
     }
 
@@ -31,17 +27,8 @@ public struct RequestIdSource {
             hash ^= UInt64(byte)
             hash = hash &* 0x0000_0100_0000_01B3
         }
-        var state = hash
-        return format(hash, splitMix(&state), version: 8)
-    }
-
-    /// SplitMix64 (Steele, Lea & Flood 2014): a step of the generator.
-    static func splitMix(_ state: inout UInt64) -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
+        var widen = SplitMix64(seed: hash)
+        return format(hash, widen.next(), version: 8)
     }
 
     /// `xxxxxxxx-xxxx-Vxxx-Nxxx-xxxxxxxxxxxx` with the RFC 9562 version and variant bits set.
