@@ -1,0 +1,84 @@
+import ArgumentParser
+
+/// How a group's adjustment is learned from its calibration samples.
+public enum ConformalMethod: String, CaseIterable, ExpressibleByArgument, Sendable {
+    /// Conformalized quantile regression: one additive adjustment per step for the pair.
+    case cqr
+    /// A centre shift (median residual) and a multiplicative width scale.
+    case scaled
+    /// Adaptive conformal inference: an online miscoverage level that follows drift.
+    case aci
+}
+
+/// The space scores and adjustments live in. Logit keeps adjusted bands inside (0, 1).
+public enum ConformalSpace: String, CaseIterable, ExpressibleByArgument, Sendable {
+    case logit
+    case prob
+
+    /// The transform from a probability into this space (logit with the product's eps 1e-6).
+    public var transform: Transform {
+        switch self {
+        case .logit: return .standard
+        case .prob: return .identity
+        }
+    }
+}
+
+/// The scores of one (band pair, realized value), in the calibration space. Pure.
+public enum ConformalScore {
+    /// CQR's score: how far the realized value lies outside [lo, hi] (negative inside). The band
+    /// widened by the score on each side just covers the value.
+    @inline(__always)
+    public static func cqr(lo: Double, hi: Double, y: Double) -> Double {
+        max(lo - y, y - hi)
+    }
+
+    /// Half-widths below this are treated as this, so a degenerate side cannot divide by zero.
+    public static let minimumHalfWidth = 1e-6
+
+    /// The scaled method's normalised error of residual `r = y − centre` after removing `shift`:
+    /// the factor by which the band's half-width on the value's side must be scaled about the
+    /// shifted centre to reach the value. Covered by scale k exactly when this is ≤ k.
+    @inline(__always)
+    public static func normalisedError(residual r: Double, lowerHalf: Double, upperHalf: Double, shift s: Double) -> Double {
+        let d = r - s
+        if d >= 0 { return d / max(upperHalf, minimumHalfWidth) }
+        return -d / max(lowerHalf, minimumHalfWidth)
+    }
+}
+
+/// Adaptive conformal inference (Gibbs & Candès 2021) over one group's window. Going through
+/// the scores in time order, the working miscoverage level α_t picks the adjustment q(α_t) =
+/// the ⌈(n+1)(1−α_t)⌉-th smallest window score; an error is a score above it, and
+/// α_{t+1} = α_t + γ·(α − err_t), with α = 1 − target. When recent errors are too frequent α
+/// falls and the adjustment grows; when too rare it rises. The final level and its adjustment
+/// are what the parameter file keeps, so calibration follows the latest regime of the window.
+public enum AdaptiveConformal {
+    public struct Outcome: Equatable, Sendable {
+        /// The working miscoverage level after the last score.
+        public var alpha: Double
+        /// q(alpha): the adjustment to apply.
+        public var adjustment: Double
+        /// True when q(alpha) wanted a rank above n (the largest score was used).
+        public var capped: Bool
+        /// Scores above their q(α_t) during the pass.
+        public var errors: Int
+    }
+
+    /// `timeOrdered`: the scores in time order; `sorted`: the same scores ascending.
+    public static func run(timeOrdered: [Float], sorted: [Float], target: Double, gamma: Double) -> Outcome {
+        precondition(timeOrdered.count == sorted.count && !sorted.isEmpty)
+        let n = sorted.count
+        let nominal = 1 - target
+        var alpha = nominal
+        var errors = 0
+        for score in timeOrdered {
+            let q = sorted[ConformalQuantile.rank(n: n, level: 1 - alpha).rank - 1]
+            let err: Double = score > q ? 1 : 0
+            errors += Int(err)
+            alpha += gamma * (nominal - err)
+        }
+        let r = ConformalQuantile.rank(n: n, level: 1 - alpha)
+        return Outcome(alpha: alpha, adjustment: ConformalQuantile.widened(sorted[r.rank - 1]), capped: r.capped, errors: errors)
+    }
+}
