@@ -51,9 +51,9 @@ public struct CalibrationReport {
 
     /// A table for people, with a closing line on the holdout and the verdicts.
     public func table() -> String {
-        let header = ["group", "pair", "step", "n", "before", "after", "target", "meets"]
+        let header = ["group", "pair", "step", "n", "unadjusted", "before", "after", "target", "meets"]
         var lines = rows.map { row in
-            [row.group, row.pair.label, String(row.step), String(row.n), Self.fixed(row.coverageBefore, 3),
+            [row.group, row.pair.label, String(row.step), String(row.n), String(row.unadjusted), Self.fixed(row.coverageBefore, 3),
              Self.fixed(row.coverageAfter, 3), Self.fixed(row.target, 2) + "±" + Self.fixed(tolerance, 2),
              row.meets(tolerance: tolerance) ? "yes" : "NO"]
         }
@@ -97,11 +97,27 @@ fileprivate extension String {
 }
 
 extension CalibrationSet {
-    /// Fits on the window minus its latest `holdoutFraction` (by time) and evaluates on that
-    /// holdout. Nil when no record carried a time.
+    /// The earliest as-of time of a sample in `range`.
+    func earliest(in range: ClosedRange<Int64>) -> Int64? {
+        var first: Int64?
+        for row in cells {
+            for cell in row {
+                guard let cell else { continue }
+                for t in cell.times where range.contains(t) && t < (first ?? .max) { first = t }
+            }
+        }
+        return first
+    }
+
+    /// Fits on the window minus its latest `holdoutFraction` (by time, over the span from the
+    /// earliest sample in the window to as-of) and evaluates on that holdout. Nil when no record
+    /// carried a time.
     public func report(holdoutFraction: Double = 0.2, tolerance: Double = 0.03) -> CalibrationReport? {
         guard let (start, asOf) = window() else { return nil }
-        let windowMillis = asOf.millis - start.millis
+        // The split is over the time the data actually spans inside the window, so a short
+        // history (a day of backtest in a 14-day window) still gets a calibration part.
+        let first = earliest(in: start.millis...asOf.millis) ?? start.millis
+        let windowMillis = asOf.millis - first
         let cutoff = Timestamp(millis: asOf.millis - Int64((Double(windowMillis) * holdoutFraction).rounded()))
         let parameters = self.parameters(asOf: asOf, start: start, range: start.millis...(cutoff.millis - 1))
         var byName: [String: GroupParameters] = [:]
@@ -159,7 +175,7 @@ extension CalibrationSet {
                 for h in bySteps.keys.sorted() { ordered.append(bySteps[h]!) }
             }
         }
-        return CalibrationReport(parameters: parameters, calibrationStart: start, holdoutStart: cutoff,
+        return CalibrationReport(parameters: parameters, calibrationStart: Timestamp(millis: first), holdoutStart: cutoff,
                                  tolerance: tolerance, rows: ordered)
     }
 }

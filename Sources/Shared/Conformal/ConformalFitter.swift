@@ -51,7 +51,8 @@ extension CalibrationSet {
             let times = s.times
             let order = (0..<n).sorted { times[$0] != times[$1] ? times[$0] < times[$1] : $0 < $1 }
             let timeOrdered = order.map { s.a[$0] }
-            let outcome = AdaptiveConformal.run(timeOrdered: timeOrdered, sorted: s.a.sorted(), target: target, gamma: settings.gamma)
+            let outcome = AdaptiveConformal.run(timeOrdered: timeOrdered, times: order.map { times[$0] }, sorted: s.a.sorted(),
+                                                target: target, gamma: settings.gamma)
             return StepParameters(step: step, n: n, coverageBefore: Double(covered) / Double(n), adjustment: outcome.adjustment,
                                   alpha: outcome.alpha, capped: outcome.capped)
         case .scaled:
