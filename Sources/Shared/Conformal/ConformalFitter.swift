@@ -36,6 +36,11 @@ extension CalibrationSet {
         return s
     }
 
+    /// A share rounded to 6 decimals: the file is read by people, and more digits say nothing.
+    static func share(_ count: Int, of n: Int) -> Double {
+        (Double(count) / Double(n) * 1e6).rounded() / 1e6
+    }
+
     /// The parameters of one step, or nil below `minSamples`.
     func fitStep(_ s: inout StepSamples, step: Int, target: Double) -> StepParameters? {
         let n = s.a.count
@@ -44,7 +49,7 @@ extension CalibrationSet {
         case .cqr:
             let covered = s.a.reduce(0) { $0 + ($1 <= 0 ? 1 : 0) }
             let q = ConformalQuantile.quantile(&s.a, level: target)!
-            return StepParameters(step: step, n: n, coverageBefore: Double(covered) / Double(n), adjustment: q.value, capped: q.capped)
+            return StepParameters(step: step, n: n, coverageBefore: Self.share(covered, of: n), adjustment: q.value, capped: q.capped)
         case .aci:
             let covered = s.a.reduce(0) { $0 + ($1 <= 0 ? 1 : 0) }
             // Time order, ties kept in input order, so the pass is deterministic.
@@ -53,7 +58,7 @@ extension CalibrationSet {
             let timeOrdered = order.map { s.a[$0] }
             let outcome = AdaptiveConformal.run(timeOrdered: timeOrdered, times: order.map { times[$0] }, sorted: s.a.sorted(),
                                                 target: target, gamma: settings.gamma)
-            return StepParameters(step: step, n: n, coverageBefore: Double(covered) / Double(n), adjustment: outcome.adjustment,
+            return StepParameters(step: step, n: n, coverageBefore: Self.share(covered, of: n), adjustment: outcome.adjustment,
                                   alpha: outcome.alpha, capped: outcome.capped)
         case .scaled:
             var covered = 0
@@ -65,7 +70,7 @@ extension CalibrationSet {
                                                      upperHalf: Double(s.c[$0]), shift: shift))
             }
             let k = ConformalQuantile.quantile(&errors, level: target)!
-            return StepParameters(step: step, n: n, coverageBefore: Double(covered) / Double(n), shift: shift,
+            return StepParameters(step: step, n: n, coverageBefore: Self.share(covered, of: n), shift: shift,
                                   scale: k.value, capped: k.capped)
         }
     }
