@@ -22,6 +22,10 @@ public struct ConformalApplier {
     public private(set) var totals = Totals()
 
     let groups: [String: GroupParameters]
+    var lastValues: [String] = []
+    var lastChain: [GroupParameters]?
+    var lastUsed: [String?] = []
+    var lastConformal: [UInt8] = []
     let segments: SegmentKeys
     let transform: Transform
 
@@ -47,8 +51,13 @@ public struct ConformalApplier {
         if meta[MetaKey.yhatSpace]?.string == "logit" {
             throw RecordError(field: "\(FieldName.meta).\(MetaKey.yhatSpace)", "the band is in logit space; run tsfm-post before tsfm-conformal apply")
         }
-        let chain = segments.chain(try segments.values(of: record)).compactMap { groups[$0] }
-        let used = adjust(&band, chain: chain)
+        // Consecutive forecasts often share a segment: reuse the last fallback chain.
+        let values = try segments.values(of: record)
+        if values != lastValues || lastChain == nil {
+            lastValues = values
+            lastChain = segments.chain(values).compactMap { groups[$0] }
+        }
+        let used = adjust(&band, chain: lastChain!)
         let adjustedSteps = used.compactMap { $0 }.count
         totals.records += 1
 
@@ -80,8 +89,24 @@ public struct ConformalApplier {
         }
         if rawField == FieldName.yhatQ { record.set(FieldName.yhatQRaw, encoded: rawBytes) }
         meta[MetaKey.warnings] = .array(warnings)
-        meta[MetaKey.conformal] = conformalMeta(used)
-        try record.set(FieldName.meta, .object(meta))
+        meta[MetaKey.conformal] = .null
+        if used != lastUsed || lastConformal.isEmpty {
+            var w = JSONWriter(capacity: 160)
+            try w.value(conformalMeta(used))
+            lastUsed = used
+            lastConformal = w.bytes
+        }
+        // meta is written member by member so the (cached) conformal block is not re-encoded.
+        var w = JSONWriter(capacity: 320)
+        w.byte(UInt8(ascii: "{"))
+        for (i, member) in meta.members.enumerated() {
+            if i > 0 { w.byte(UInt8(ascii: ",")) }
+            w.string(member.key)
+            w.byte(UInt8(ascii: ":"))
+            if member.key == MetaKey.conformal { w.raw(lastConformal) } else { try w.value(member.value) }
+        }
+        w.byte(UInt8(ascii: "}"))
+        record.set(FieldName.meta, encoded: w.bytes)
     }
 
     /// `meta.conformal`: the parameter version, the group used (the first adjusted step's; with
