@@ -10,16 +10,19 @@ struct TsfmConformal: ParsableCommand {
         commandName: "tsfm-conformal",
         abstract: "Rolling conformal calibration of forecast bands: fit parameters on scored history, apply them to new forecasts.",
         discussion: """
-            fit   reads forecasts that carry realized values (y_future) and writes a versioned
-                  parameter file: per segment group (full key, each prefix, global), quantile pair
-                  and horizon step, how much to widen or narrow the band to reach --target coverage.
-            apply reads forecasts and a parameter file, keeps the band as yhat_q_raw and writes the
-                  calibrated band to yhat_q.
+            fit    reads forecasts that carry realized values (y_future) and writes
+                   a versioned parameter file: per segment group (full key, each
+                   prefix, global), quantile pair and horizon step, how much to
+                   widen or narrow the band to reach --target coverage.
+            apply  reads forecasts and a parameter file, keeps the band as
+                   yhat_q_raw and writes the calibrated band to yhat_q.
 
             Example pipeline:
-              tsfm-prep --backtest quotes.ndjson | tsfm-forecast | tsfm-post > scored.ndjson
+              tsfm-prep --backtest quotes.ndjson | tsfm-forecast | tsfm-post \\
+                > scored.ndjson
               tsfm-conformal fit --out-dir params/ scored.ndjson
-              tsfm-prep quotes.ndjson | tsfm-forecast | tsfm-post | tsfm-conformal apply --params params/
+              tsfm-prep quotes.ndjson | tsfm-forecast | tsfm-post \\
+                | tsfm-conformal apply --params params/ > calibrated.ndjson
 
             See docs/tsfm-conformal.md for the file format and the rules.
             """,
@@ -51,24 +54,29 @@ struct Fit: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Fit conformal parameters on scored forecasts (with y_future) and write a parameter file.",
         discussion: """
-            Uses the records whose as_of_ts lies in [as-of − window, as-of] (both ends included;
-            as-of defaults to the latest as_of_ts in the input). Records without y_future are
-            skipped and counted (--summary); only the first horizon_steps values of y_future count.
-            A group with fewer than --min-samples samples at a step gets no parameters of its own
-            there: apply falls back to the next coarser group, then global.
+            Uses the records whose as_of_ts lies in [as-of - window, as-of], both
+            ends included (as-of defaults to the latest as_of_ts in the input).
+            Records without y_future are skipped and counted (--summary); only the
+            first horizon_steps values of y_future count. A group with fewer than
+            --min-samples samples at a step gets no parameters of its own there:
+            apply falls back to the next coarser group, then global.
 
-            Methods: cqr (additive adjustment = the ⌈(n+1)·target⌉-th smallest score
-            max(lo − y, y − hi); negative narrows), scaled (median-residual centre shift and a width
-            scale), aci (adaptive conformal inference: an online miscoverage level, step --gamma,
-            run over the window in time order; the final level's adjustment is kept).
-            When ⌈(n+1)·target⌉ > n (tiny groups) the largest score is used and the step is marked
-            "capped" in the file.
+            Methods:
+              cqr     additive adjustment = the ceil((n+1)*target)-th smallest
+                      score max(lo - y, y - hi); negative narrows an over-wide band
+              scaled  median-residual centre shift and a width scale
+              aci     adaptive conformal inference: an online miscoverage level
+                      (step --gamma) run over the window in time order; the
+                      level at the window's end is kept
+            When ceil((n+1)*target) > n (tiny groups) the largest score is used
+            and the step is marked "capped" in the file.
 
             Examples:
               tsfm-conformal fit --out params.json scored.ndjson
-              tsfm-conformal fit --out-dir params/ --window 7d --method aci scored.ndjson
-              tsfm-conformal fit --report --format table --min-samples 200 scored.ndjson
-              tsfm-conformal fit --segment-by liquidity_bucket,band_source --all-pairs --out p.json scored.ndjson
+              tsfm-conformal fit --out-dir params/ --method aci scored.ndjson
+              tsfm-conformal fit --report --format table scored.ndjson
+              tsfm-conformal fit --segment-by liquidity_bucket,band_source \\
+                --all-pairs --out params.json scored.ndjson
             """
     )
 
@@ -193,19 +201,22 @@ struct Apply: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Calibrate forecast bands with a fitted parameter file.",
         discussion: """
-            For each forecast and horizon step, the parameters of the most specific group that has
-            them are used (full segment key, then each coarser prefix, then global). The band as it
-            came is kept as yhat_q_raw; the adjusted band goes to yhat_q (lower levels move down and
-            upper levels up by the step's adjustment in the file's space; the median stays, except
-            for scaled's centre shift), then is clipped into [0,1] and re-ordered with the rules
-            tsfm-post uses. A width above --max-width is flagged (width_above_max), not clamped.
-            meta.conformal records params_version, group, method, target and space;
-            meta.band_source becomes tsfm_conformal or baseline_conformal. Steps without
-            parameters stay unchanged and warn conformal_insufficient_samples.
-            A missing, unreadable or wrong-version parameter file is a configuration error (exit 78).
+            For each forecast and horizon step, the parameters of the most specific
+            group that has them are used (full segment key, then each coarser
+            prefix, then global). The band as it came is kept as yhat_q_raw; the
+            adjusted band goes to yhat_q: lower levels move down and upper levels
+            up by the step's adjustment in the file's space, the median stays
+            (except for scaled's centre shift); then values are clipped into [0,1]
+            and re-ordered with the rules tsfm-post uses. A width above
+            --max-width is flagged (width_above_max), not clamped.
+            meta.conformal records params_version, group, method, target, space;
+            meta.band_source becomes tsfm_conformal or baseline_conformal. Steps
+            without parameters stay unchanged and warn
+            conformal_insufficient_samples. A missing, unreadable or wrong-version
+            parameter file is a configuration error (exit 78).
 
             Examples:
-              tsfm-conformal apply --params params.json forecasts.ndjson > calibrated.ndjson
+              tsfm-conformal apply --params params.json forecasts.ndjson
               tsfm-post raw.ndjson | tsfm-conformal apply --params params/ --summary
             """
     )

@@ -54,7 +54,15 @@ extension CalibrationSet {
             let covered = s.a.reduce(0) { $0 + ($1 <= 0 ? 1 : 0) }
             // Time order, ties kept in input order, so the pass is deterministic.
             let times = s.times
-            let order = (0..<n).sorted { times[$0] != times[$1] ? times[$0] < times[$1] : $0 < $1 }
+            let order: [Int]
+            if let first = times.min(), let last = times.max(), last - first < 1 << 31, n < 1 << 32 {
+                // Sorting packed (time, index) keys is several times faster than a closure sort.
+                var keys = (0..<n).map { UInt64(times[$0] - first) << 32 | UInt64($0) }
+                keys.sort()
+                order = keys.map { Int($0 & 0xFFFF_FFFF) }
+            } else {
+                order = (0..<n).sorted { times[$0] != times[$1] ? times[$0] < times[$1] : $0 < $1 }
+            }
             let timeOrdered = order.map { s.a[$0] }
             let outcome = AdaptiveConformal.run(timeOrdered: timeOrdered, times: order.map { times[$0] }, sorted: s.a.sorted(),
                                                 target: target, gamma: settings.gamma)
