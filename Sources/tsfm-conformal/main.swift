@@ -55,7 +55,8 @@ struct Fit: ParsableCommand {
         abstract: "Fit conformal parameters on scored forecasts (with y_future) and write a parameter file.",
         discussion: """
             Uses the records whose as_of_ts lies in [as-of - window, as-of], both
-            ends included (as-of defaults to the latest as_of_ts in the input).
+            ends included (as-of defaults to the latest as_of_ts among records
+            with y_future).
             Records without y_future are skipped and counted (--summary); only the
             first horizon_steps values of y_future count. A group with fewer than
             --min-samples samples at a step gets no parameters of its own there:
@@ -103,7 +104,7 @@ struct Fit: ParsableCommand {
     @Option(help: "Length of the calibration window before --as-of (e.g. 14d, 36h).")
     var window = DurationArgument(seconds: 14 * 86_400, text: "14d")
 
-    @Option(help: "End of the window: an RFC 3339 UTC time, or 'now'. Default: the latest as_of_ts in the input.")
+    @Option(help: "End of the window: an RFC 3339 UTC time, or 'now'. Default: the latest as_of_ts among records with y_future.")
     var asOf: AsOfArgument?
 
     @Option(help: "Fewest samples a group needs at a step to get parameters of its own.")

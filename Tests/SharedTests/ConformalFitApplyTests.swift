@@ -274,4 +274,50 @@ import Testing
         }
         #expect(report.table().hasPrefix("group"))
     }
+
+    /// Five levels, a band too narrow and off-centre: y ~ N(0.52, 0.1) around a band centred at 0.5.
+    static func fiveLevelRecords(_ n: Int) -> [Record] {
+        var random = TestRandom(state: 11)
+        let levels = [(0.1, -0.05), (0.25, -0.02), (0.5, 0.0), (0.75, 0.02), (0.9, 0.05)]
+        return (0..<n).map { i in
+            let y = min(max(0.52 + 0.1 * random.normal(), 0.01), 0.99)
+            let band = levels.map { "\"\($0.0)\":[\(0.5 + $0.1)]" }.joined(separator: ",")
+            return try! Record(#"{"as_of_ts":"\#(Self.ts(Int64(i) * 60))","horizon_steps":1,"y_future":[\#(y)],"yhat_q":{\#(band)},"meta":{"band_source":"tsfm_raw"}}"#)
+        }
+    }
+
+    static func coverage(_ records: [Record], lo: String, hi: String) throws -> Double {
+        var covered = 0
+        for r in records {
+            let y = try r.doubles(FieldName.yFuture)![0]
+            if try level(r, FieldName.yhatQ, lo)[0] <= y && y <= level(r, FieldName.yhatQ, hi)[0] { covered += 1 }
+        }
+        return Double(covered) / Double(records.count)
+    }
+
+    @Test(arguments: [ConformalMethod.cqr, .scaled, .aci])
+    func allPairsCalibrateEachPairToItsNominalCoverage(method: ConformalMethod) throws {
+        let calibration = Self.fiveLevelRecords(4000)
+        let params = try Self.fit(calibration, Self.settings {
+            $0.method = method
+            $0.allPairs = true
+            $0.segments = SegmentKeys([])
+        })
+        let pairs = params.groups[0].pairs
+        #expect(pairs.map(\.pair.label) == ["0.1-0.9", "0.25-0.75"])
+        #expect(pairs.map(\.target) == [0.9, 0.5])
+        var later = Self.fiveLevelRecords(8000).suffix(4000).map { $0 }
+        var applier = ConformalApplier(parameters: params)
+        for i in later.indices { try applier.process(&later[i]) }
+        #expect(abs(try Self.coverage(later, lo: "0.1", hi: "0.9") - 0.9) < 0.03)
+        #expect(abs(try Self.coverage(later, lo: "0.25", hi: "0.75") - 0.5) < 0.04)
+        let median = try Self.level(later[0], FieldName.yhatQ, "0.5")[0]
+        if method == .scaled {
+            // The centre shift moves the median toward the realized mean (0.52).
+            #expect(median > 0.51 && median < 0.53)
+        } else {
+            #expect(median == 0.5)
+        }
+        #expect(try Self.meta(later[0])[MetaKey.bandSource] == .string("tsfm_conformal"))
+    }
 }

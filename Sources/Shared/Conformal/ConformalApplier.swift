@@ -42,7 +42,8 @@ public struct ConformalApplier {
     /// Calibrates the record's band in place. A record that already carries `yhat_q_raw` (applied
     /// before) is recalibrated from that raw band, so apply can be re-run with new parameters.
     public mutating func process(_ record: inout Record) throws {
-        let rawField = record.has(FieldName.yhatQRaw) ? FieldName.yhatQRaw : FieldName.yhatQ
+        let earlierRaw = record.rawValue(FieldName.yhatQRaw)
+        let rawField = earlierRaw != nil && earlierRaw != Array("null".utf8) ? FieldName.yhatQRaw : FieldName.yhatQ
         guard let rawBytes = record.rawValue(rawField),
               var band = try ForecastFields.band(record, field: rawField) else {
             throw RecordError(field: FieldName.yhatQ, "missing")
