@@ -190,6 +190,9 @@ import Testing
         #expect(throws: RecordError.self) {
             try set.add(try Record(#"{"as_of_ts":"2026-11-10T00:00:00Z","y_future":[0.5],"yhat_q":{"0.1":[0.3],"0.9":"x"}}"#))
         }
+        #expect(throws: RecordError(field: "yhat_q.0.1[0]", "-1.2 is not a probability (bands are calibrated after tsfm-post)")) {
+            try set.add(try Record(#"{"as_of_ts":"2026-11-10T00:00:00Z","y_future":[0.5],"yhat_q":{"0.1":[-1.2],"0.9":[1.2]}}"#))
+        }
     }
 
     static func sampleRecords(_ n: Int, seed: UInt64 = 3) -> [Record] {

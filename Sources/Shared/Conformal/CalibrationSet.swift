@@ -80,6 +80,12 @@ public final class CalibrationSet {
             throw RecordError(field: FieldName.yhatQ, "missing")
         }
         guard band.levels.count >= 2 else { throw RecordError(field: FieldName.yhatQ, "needs at least two quantile levels to calibrate") }
+        for (i, row) in band.values.enumerated() {
+            for (h, v) in row.enumerated() where !(v >= 0 && v <= 1) {
+                throw RecordError(field: "\(FieldName.yhatQ).\(QuantileLevel.key(band.levels[i]))[\(h)]",
+                                  "\(v) is not a probability (bands are calibrated after tsfm-post)")
+            }
+        }
         var steps = min(band.horizon, future.count)
         if let horizon = try record.int(FieldName.horizonSteps) {
             guard horizon >= 1 else { throw RecordError(field: FieldName.horizonSteps, "must be at least 1") }
