@@ -1,12 +1,259 @@
+import ArgumentParser
 import Shared
 #if canImport(Glibc)
 import Glibc
 #endif
 
-// Placeholder until its issue lands: says so and exits 70 (internal: not implemented).
-if CommandLine.arguments.contains("--version") {
-    print(TSFM.version)
-    exit(0)
+@main
+struct TsfmConformal: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsfm-conformal",
+        abstract: "Rolling conformal calibration of forecast bands: fit parameters on scored history, apply them to new forecasts.",
+        discussion: """
+            fit    reads forecasts that carry realized values (y_future) and writes
+                   a versioned parameter file: per segment group (full key, each
+                   prefix, global), quantile pair and horizon step, how much to
+                   widen or narrow the band to reach --target coverage.
+            apply  reads forecasts and a parameter file, keeps the band as
+                   yhat_q_raw and writes the calibrated band to yhat_q.
+
+            Example pipeline:
+              tsfm-prep --backtest quotes.ndjson | tsfm-forecast | tsfm-post \\
+                > scored.ndjson
+              tsfm-conformal fit --out-dir params/ scored.ndjson
+              tsfm-prep quotes.ndjson | tsfm-forecast | tsfm-post \\
+                | tsfm-conformal apply --params params/ > calibrated.ndjson
+
+            See docs/tsfm-conformal.md for the file format and the rules.
+            """,
+        version: TSFM.version,
+        subcommands: [Fit.self, Apply.self]
+    )
 }
-Logger.writeStderr("tsfm-conformal: not implemented yet\n")
-exit(ExitStatus.software.rawValue)
+
+/// `--as-of`: an RFC 3339 UTC time, or `now` (the wall clock, only when asked for).
+struct AsOfArgument: ExpressibleByArgument {
+    var timestamp: Timestamp
+    init?(argument: String) {
+        if argument == "now" {
+            timestamp = Timestamp(seconds: Int64(time(nil)))
+        } else if let t = Timestamp(argument) {
+            timestamp = t
+        } else {
+            return nil
+        }
+    }
+}
+
+enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
+    case ndjson
+    case table
+}
+
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit conformal parameters on scored forecasts (with y_future) and write a parameter file.",
+        discussion: """
+            Uses the records whose as_of_ts lies in [as-of - window, as-of], both
+            ends included (as-of defaults to the latest as_of_ts among records
+            with y_future).
+            Records without y_future are skipped and counted (--summary); only the
+            first horizon_steps values of y_future count. A group with fewer than
+            --min-samples samples at a step gets no parameters of its own there:
+            apply falls back to the next coarser group, then global.
+
+            Methods:
+              cqr     additive adjustment = the ceil((n+1)*target)-th smallest
+                      score max(lo - y, y - hi); negative narrows an over-wide band
+              scaled  median-residual centre shift and a width scale
+              aci     adaptive conformal inference: an online miscoverage level
+                      (step --gamma) run over the window in time order; the
+                      level at the window's end is kept
+            When ceil((n+1)*target) > n (tiny groups) the largest score is used
+            and the step is marked "capped" in the file.
+
+            Examples:
+              tsfm-conformal fit --out params.json scored.ndjson
+              tsfm-conformal fit --out-dir params/ --method aci scored.ndjson
+              tsfm-conformal fit --report --format table scored.ndjson
+              tsfm-conformal fit --segment-by liquidity_bucket,band_source \\
+                --all-pairs --out params.json scored.ndjson
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Write the parameter file here (atomically).")
+    var out: String?
+
+    @Option(help: "Write DIR/<as_of date>.json and point DIR/latest at it (atomically).")
+    var outDir: String?
+
+    @Option(help: "Calibration method: cqr, scaled or aci.")
+    var method: ConformalMethod = .cqr
+
+    @Option(help: "Space of scores and adjustments: logit (bands stay inside (0,1)) or prob.")
+    var space: ConformalSpace = .logit
+
+    @Option(help: "Target coverage of the outermost quantile pair.")
+    var target: Double = 0.9
+
+    @Option(help: "ACI step size.")
+    var gamma: Double = 0.005
+
+    @Option(help: "Length of the calibration window before --as-of (e.g. 14d, 36h).")
+    var window = DurationArgument(seconds: 14 * 86_400, text: "14d")
+
+    @Option(help: "End of the window: an RFC 3339 UTC time, or 'now'. Default: the latest as_of_ts among records with y_future.")
+    var asOf: AsOfArgument?
+
+    @Option(help: "Fewest samples a group needs at a step to get parameters of its own.")
+    var minSamples: Int = 500
+
+    @Option(help: "Segment keys, coarsest first; every prefix and global are fitted too. 'band_source' reads meta.band_source. Empty: global only.")
+    var segmentBy: String = SegmentKeys.standard.joined(separator: ",")
+
+    @Flag(help: "Also calibrate every symmetric inner pair (each to its nominal coverage hi − lo).")
+    var allPairs = false
+
+    @Flag(help: "Hold out the latest 20% of the window, fit on the rest, and report holdout coverage before/after per group and step on stdout.")
+    var report = false
+
+    @Option(help: "Report format: ndjson or table.")
+    var format: ReportFormat = .ndjson
+
+    @Option(help: "Accepted distance of the report's coverage from the target.")
+    var tolerance: Double = 0.03
+
+    func validate() throws {
+        guard out == nil || outDir == nil else { throw ValidationError("give --out or --out-dir, not both") }
+        guard out != nil || outDir != nil || report else { throw ValidationError("fit needs --out FILE, --out-dir DIR or --report") }
+        guard target > 0, target < 1 else { throw ValidationError("--target must be in (0, 1)") }
+        guard gamma > 0, gamma < 1 else { throw ValidationError("--gamma must be in (0, 1)") }
+        guard window.seconds > 0 else { throw ValidationError("--window must be longer than zero") }
+        guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
+        guard tolerance >= 0, tolerance < 1 else { throw ValidationError("--tolerance must be in [0, 1)") }
+        do { _ = try SegmentKeys(list: segmentBy) } catch { throw ValidationError("\(error)") }
+    }
+
+    func run() throws {
+        let tool = "tsfm-conformal"
+        let output = OutputSink()
+        let log = common.logger(tool: tool)
+        ToolMain.run(tool: tool, output: output) {
+            var settings = FitSettings()
+            settings.method = method
+            settings.space = space
+            settings.target = target
+            settings.gamma = gamma
+            settings.window = window
+            settings.asOf = asOf?.timestamp
+            settings.minSamples = minSamples
+            settings.segments = try SegmentKeys(list: segmentBy)
+            settings.allPairs = allPairs
+            let history = CalibrationSet(settings: settings)
+            let stream = common.stream(tool: tool, output: output)
+            try stream.forEach { record, _ in try history.add(record) }
+            guard history.window() != nil else {
+                throw ToolError(.noInput, "no record with y_future and as_of_ts in the input: nothing to fit")
+            }
+            if report, let result = history.report(tolerance: tolerance) {
+                switch format {
+                case .ndjson: try output.write(bytes: try result.ndjson())
+                case .table: try output.write(bytes: Array(result.table().utf8))
+                }
+            }
+            var written: ConformalParameters?
+            if out != nil || outDir != nil, let parameters = history.parameters() {
+                if let out { try ParameterStore.write(parameters, to: out) }
+                if let outDir { try ParameterStore.write(parameters, toDirectory: outDir) }
+                if parameters.groups.isEmpty {
+                    log.warning("no group reached --min-samples: apply will pass every band through unchanged",
+                                [("min_samples", .int(minSamples))])
+                }
+                written = parameters
+            }
+            if common.summary {
+                let c = history.counts
+                let inWindow = history.recordsInWindow()
+                var fields: [(String, JSONValue)] = [
+                    ("records", .int(stream.totals.records)), ("in_window", .int(inWindow)),
+                    ("skipped_without_y_future", .int(c.withoutFuture)),
+                    ("outside_window", .int(c.outsideWindow + c.sampled - inWindow)),
+                    ("without_realized_steps", .int(c.withoutSteps)),
+                ]
+                if let w = history.window() {
+                    fields += [("as_of", .string(w.asOf.rfc3339)), ("window_start", .string(w.start.rfc3339))]
+                }
+                if let written {
+                    fields += [("groups_with_params", .int(written.groups.count)),
+                               ("groups_below_min_samples", .int(written.belowMinSamples.count))]
+                }
+                fields += [("error_records_passed", .int(stream.totals.errorRecordsPassed)),
+                           ("bad_lines", .int(stream.totals.badLines))]
+                log.summary(fields)
+            }
+            return stream.exitStatus
+        }
+    }
+}
+
+struct Apply: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Calibrate forecast bands with a fitted parameter file.",
+        discussion: """
+            For each forecast and horizon step, the parameters of the most specific
+            group that has them are used (full segment key, then each coarser
+            prefix, then global). The band as it came is kept as yhat_q_raw; the
+            adjusted band goes to yhat_q: lower levels move down and upper levels
+            up by the step's adjustment in the file's space, the median stays
+            (except for scaled's centre shift); then values are clipped into [0,1]
+            and re-ordered with the rules tsfm-post uses. A width above
+            --max-width is flagged (width_above_max), not clamped.
+            meta.conformal records params_version, group, method, target, space;
+            meta.band_source becomes tsfm_conformal or baseline_conformal. Steps
+            without parameters stay unchanged and warn
+            conformal_insufficient_samples. A missing, unreadable or wrong-version
+            parameter file is a configuration error (exit 78).
+
+            Examples:
+              tsfm-conformal apply --params params.json forecasts.ndjson
+              tsfm-post raw.ndjson | tsfm-conformal apply --params params/ --summary
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Parameter file, or a parameter directory (its 'latest' pointer is followed).")
+    var params: String
+
+    @Option(help: "Width of the outer band above which a step is flagged width_above_max.")
+    var maxWidth: Double = BandGuard.defaultMaxWidth
+
+    func validate() throws {
+        guard maxWidth > 0, maxWidth <= 1 else { throw ValidationError("--max-width must be in (0, 1]") }
+    }
+
+    func run() throws {
+        let tool = "tsfm-conformal"
+        let output = OutputSink()
+        let log = common.logger(tool: tool)
+        ToolMain.run(tool: tool, output: output) {
+            let parameters = try ParameterStore.load(params)
+            var applier = ConformalApplier(parameters: parameters, maxWidth: maxWidth)
+            let stream = common.stream(tool: tool, output: output)
+            try stream.map { record, _ in try applier.process(&record) }
+            if common.summary {
+                let t = applier.totals
+                log.summary([
+                    ("records", .int(stream.totals.records)), ("params_version", .string(parameters.version)),
+                    ("adjusted", .int(t.adjusted)), ("partially_adjusted", .int(t.partial)),
+                    ("unadjusted", .int(t.unadjusted)), ("width_above_max", .int(t.widthAboveMax)),
+                    ("error_records_passed", .int(stream.totals.errorRecordsPassed)),
+                    ("bad_lines", .int(stream.totals.badLines)),
+                ])
+            }
+            return stream.exitStatus
+        }
+    }
+}

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where parameter files live on disk. Every write is atomic (a temporary file in the same
+/// directory, fsync'd, then renamed over the target), so a reader never sees half a file.
+///
+/// A parameter directory (`--out-dir DIR`) holds one file per version, `DIR/<as_of date>.json`,
+/// and `DIR/latest`: a one-line text file naming the current version's file (e.g.
+/// `2026-11-04.json`), replaced atomically after the version file is in place. A plain file
+/// rather than a symlink, so it survives copying and archiving.
+public enum ParameterStore {
+    public static let latestName = "latest"
+
+    /// Writes the parameters to `path` atomically. Throws `ToolError(.ioError)`.
+    public static func write(_ parameters: ConformalParameters, to path: String) throws {
+        try writeAtomically(try ParameterFile.encode(parameters), to: path)
+    }
+
+    /// Writes `DIR/<version>.json`, then points `DIR/latest` at it; returns the file's path.
+    @discardableResult
+    public static func write(_ parameters: ConformalParameters, toDirectory dir: String) throws -> String {
+        if mkdir(dir, 0o755) != 0 && errno != EEXIST {
+            throw ToolError(.ioError, "cannot create parameter directory \(dir): \(String(cString: strerror(errno)))")
+        }
+        let name = "\(parameters.version).json"
+        let path = join(dir, name)
+        try write(parameters, to: path)
+        try writeAtomically(Array((name + "\n").utf8), to: join(dir, latestName))
+        return path
+    }
+
+    /// Reads a parameter file, or the current version of a parameter directory (via `latest`).
+    /// Anything missing, unreadable or of the wrong format is a configuration error (exit 78).
+    public static func load(_ path: String) throws -> ConformalParameters {
+        var file = path
+        var info = stat()
+        if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+            let pointer = join(path, latestName)
+            let name = String(decoding: try read(pointer, what: "parameter directory pointer"), as: UTF8.self)
+                .split(whereSeparator: { $0 == "\n" || $0 == "\r" }).first.map(String.init) ?? ""
+            guard !name.isEmpty, !name.contains("/"), name != "..", name != "." else {
+                throw ToolError(.config, "\(pointer) does not name a parameter file in \(path)")
+            }
+            file = join(path, name)
+        }
+        let bytes = try read(file, what: "parameter file")
+        do {
+            return try ParameterFile.decode(bytes)
+        } catch let error as ParameterFileError {
+            throw ToolError(.config, "parameter file \(file) \(error)")
+        }
+    }
+
+    static func join(_ dir: String, _ name: String) -> String {
+        dir.hasSuffix("/") ? dir + name : dir + "/" + name
+    }
+
+    static func read(_ path: String, what: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw ToolError(.config, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ToolError(.config, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+        }
+        return out
+    }
+
+    /// Temp file in the target's directory (so rename is atomic), full write, fsync, rename.
+    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
+        let slash = path.lastIndex(of: "/")
+        let dir = slash.map { String(path[..<$0]) } ?? "."
+        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temp = join(dir.isEmpty ? "/" : dir, ".\(base).tmp.\(getpid())")
+        func fail(_ what: String) -> ToolError {
+            ToolError(.ioError, "cannot write \(path) (\(what)): \(String(cString: strerror(errno)))")
+        }
+        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw fail("create \(temp)") }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let error = fail("write")
+                close(fd)
+                unlink(temp)
+                throw error
+            }
+            offset += n
+        }
+        if fsync(fd) != 0 {
+            let error = fail("fsync")
+            close(fd)
+            unlink(temp)
+            throw error
+        }
+        close(fd)
+        if rename(temp, path) != 0 {
+            let error = fail("rename")
+            unlink(temp)
+            throw error
+        }
+    }
+}
