@@ -1,12 +1,241 @@
+import ArgumentParser
 import Shared
-#if canImport(Glibc)
-import Glibc
-#endif
 
-// Placeholder until its issue lands: says so and exits 70 (internal: not implemented).
-if CommandLine.arguments.contains("--version") {
-    print(TSFM.version)
-    exit(0)
+@main
+struct TsfmPrep: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsfm-prep",
+        abstract: "Turn raw market quotes into forecast requests.",
+        discussion: """
+            Without a subcommand, builds requests (see `tsfm-prep requests --help`).
+
+            Examples:
+              tsfm-prep --markets examples/markets.ndjson examples/quotes.ndjson \\
+                | tsfm-forecast | tsfm-post
+              tsfm-prep --backtest --stride 6 examples/quotes.ndjson > backtest.ndjson
+              tsfm-prep actuals --quotes later-quotes.ndjson < forecasts.ndjson
+            """,
+        version: TSFM.version,
+        subcommands: [Requests.self, Actuals.self],
+        defaultSubcommand: Requests.self
+    )
 }
-Logger.writeStderr("tsfm-prep: not implemented yet\n")
-exit(ExitStatus.software.rawValue)
+
+/// Options that shape the series, shared by both subcommands.
+struct SeriesOptions: ParsableArguments {
+    @Option(help: "Cadence of the grid: 1m, 5m, 15m or 1h (aligned to the epoch).")
+    var freq: Cadence = .standard
+
+    @Option(help: "Forecast horizon written into each request (steps).")
+    var horizon: Int = 12
+
+    @Option(help: "y_future length in backtest/actuals: max(horizon, this).")
+    var futureSteps: Int?
+
+    @Option(help: "A record (and a last trade) observes a grid point only this fresh.")
+    var maxTradeAge: DurationArgument = DurationArgument(seconds: 900, text: "15m")
+
+    @Option(help: "Forward-fill limit; a longer gap makes a request TSFM-ineligible.")
+    var maxGap: DurationArgument = DurationArgument(seconds: 3600, text: "60m")
+
+    func validate() throws {
+        guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1") }
+        if let f = futureSteps, f < 1 { throw ValidationError("--future-steps must be at least 1") }
+        guard maxTradeAge.seconds > 0, maxGap.seconds >= 0 else { throw ValidationError("durations must be positive") }
+    }
+
+    func apply(to s: inout PrepSettings) {
+        s.cadence = freq
+        s.horizon = horizon
+        s.futureSteps = futureSteps
+        s.maxTradeAgeSeconds = maxTradeAge.seconds
+        s.maxGapSeconds = maxGap.seconds
+    }
+}
+
+struct Requests: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Build one forecast request per market (live) or per as-of time (backtest).",
+        discussion: """
+            y at each grid point: the mid (bid+ask)/2 of the latest quote at or before
+            it when both sides are present (or its `price`); else its last trade if at
+            most --max-trade-age old; else the previous y carried forward. A record
+            older than --max-trade-age observes nothing. Carried points count as
+            missing; a carry longer than --max-gap marks the request gap_too_long.
+            Requests still go out when ineligible, so a baseline can serve them.
+            See docs/tsfm-prep.md for every rule and field.
+
+            Examples:
+              tsfm-prep --markets examples/markets.ndjson examples/quotes.ndjson
+              tsfm-prep --top 200 --markets markets.ndjson quotes.ndjson
+              tsfm-prep --backtest --stride 6 --future-steps 72 quotes.ndjson
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var series: SeriesOptions
+
+    @Option(help: "Market metadata (NDJSON): volume_24h, open_interest, liquidity_bucket, category, event_id, end_ts.")
+    var markets: String?
+
+    @Option(help: "Points per request, ending at the as-of time (hard cap 2000).")
+    var inputLen: Int = 288
+
+    @Option(help: "Quantile levels written into each request.")
+    var quantiles: LevelList = LevelList(QuantileLevel.standard)
+
+    @Option(help: "Model space written into each request: logit or identity.")
+    var transform: TransformChoice = .logit
+
+    @Option(help: "y is clipped to [eps, 1-eps] under logit.")
+    var eps: Double = 1e-6
+
+    @Option(help: "Fewer points than this marks a request too_short.")
+    var minInput: Int = 32
+
+    @Option(help: "24h volume below this marks a market illiquid.")
+    var illiquidVolume: Double = 5000
+
+    @Option(help: "Live as-of time (RFC 3339, floored to the grid), or 'now'. Default: the latest quote time seen.")
+    var asOf: String?
+
+    @Flag(help: "One request at every --stride-th grid point, each with y_future.")
+    var backtest = false
+
+    @Option(help: "Backtest: grid points between as-of times.")
+    var stride: Int = 1
+
+    @Option(help: "Live: keep the N best markets by 0.6·z(volume_24h) + 0.4·z(open_interest).")
+    var top: Int?
+
+    enum TransformChoice: String, ExpressibleByArgument, CaseIterable { case logit, identity }
+
+    func validate() throws {
+        guard inputLen >= 1, inputLen <= PrepSettings.maxInputLength else {
+            throw ValidationError("--input-len must be between 1 and \(PrepSettings.maxInputLength) (the hard cap)")
+        }
+        guard eps > 0, eps < 0.5 else { throw ValidationError("--eps must be in (0, 0.5)") }
+        guard stride >= 1 else { throw ValidationError("--stride must be at least 1") }
+        if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+        if top != nil && backtest { throw ValidationError("--top selects live cycles; it cannot be combined with --backtest") }
+        if backtest && asOf != nil { throw ValidationError("--as-of is for live mode; a backtest covers all the data") }
+        if let asOf, asOf != "now", Timestamp(asOf) == nil {
+            throw ValidationError("--as-of must be an RFC 3339 time or 'now'")
+        }
+    }
+
+    func run() throws {
+        let output = OutputSink()
+        let log = common.logger(tool: "tsfm-prep")
+        ToolMain.run(tool: "tsfm-prep", output: output) {
+            var settings = PrepSettings()
+            series.apply(to: &settings)
+            settings.inputLength = inputLen
+            settings.quantiles = quantiles.levels
+            settings.transform = transform == .logit ? .logit(eps: eps) : .identity
+            settings.minInput = minInput
+            settings.illiquidVolume = illiquidVolume
+            let metadata = try markets.map { try MarketMetadata.load(path: $0) } ?? [:]
+            let builder = PrepBuilder(settings: settings, metadata: metadata)
+            let fixedAsOf: Timestamp? = asOf.map { $0 == "now" ? Timestamp.now() : Timestamp($0)! }
+            let book = QuoteBook(keepSeconds: backtest ? nil : builder.liveKeepSeconds, ignoreAfter: fixedAsOf)
+            let stream = common.stream(tool: "tsfm-prep", output: output)
+            try book.read(stream.input, stream: stream)
+
+            var emitted = 0
+            var eligible = 0
+            var reasonCounts: [String: Int] = [:]
+            func emit(_ r: PrepRequest) throws {
+                try output.write(bytes: try r.encoded(settings: settings))
+                emitted += 1
+                if r.quality.eligible { eligible += 1 }
+                for reason in r.quality.reasons { reasonCounts[reason.rawValue, default: 0] += 1 }
+            }
+            var unusable: [String] = []
+            if backtest {
+                for id in book.marketIds {
+                    let requests = builder.backtestRequests(id, book.markets[id]!, stride: Int64(stride))
+                    if requests.isEmpty { unusable.append(id) }
+                    for r in requests { try emit(r) }
+                }
+            } else if let reference = fixedAsOf ?? book.latestTs {
+                let asOfTime = reference.floored(toMultipleOf: settings.cadence.seconds)
+                let live = builder.liveRequests(book, asOf: asOfTime, top: top)
+                unusable = live.unusable
+                for r in live.requests { try emit(r) }
+            }
+            if !unusable.isEmpty {
+                log.warning(backtest ? "markets without a full window and future" : "markets without a usable price",
+                            [("markets", .strings(unusable))])
+            }
+            if common.summary {
+                log.summary([
+                    ("quotes", .int(book.quotesRead)), ("markets", .int(book.markets.count)),
+                    ("requests", .int(emitted)), ("eligible", .int(eligible)),
+                    ("baseline_only_reasons", .object(JSONObject(reasonCounts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
+                    ("markets_without_request", .strings(unusable)),
+                    ("quotes_after_as_of", .int(book.quotesAfterAsOf)),
+                    ("error_records_passed", .int(book.errorRecordsPassed)), ("bad_lines", .int(stream.totals.badLines)),
+                ])
+            }
+            return stream.exitStatus
+        }
+    }
+}
+
+struct Actuals: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Attach realized values (y_future) to stored forecasts from later quotes.",
+        discussion: """
+            Reads forecasts (or requests) and, for each, builds the realized y of the
+            max(horizon_steps, --future-steps) grid points after its as_of_ts on its
+            freq, from the quotes, with the same rules as requests. A record whose
+            future is not complete yet (or whose market has no quotes) passes through
+            unchanged and is counted in --summary.
+
+            Example:
+              tsfm-prep actuals --quotes quotes.ndjson < forecasts.ndjson > scored.ndjson
+            """
+    )
+
+    @OptionGroup var common: CommonOptions
+    @OptionGroup var series: SeriesOptions
+
+    @Option(help: "Quotes (NDJSON) covering the forecasts' futures.")
+    var quotes: String
+
+    func run() throws {
+        let output = OutputSink()
+        let log = common.logger(tool: "tsfm-prep")
+        ToolMain.run(tool: "tsfm-prep", output: output) {
+            var settings = PrepSettings()
+            series.apply(to: &settings)
+            let builder = PrepBuilder(settings: settings)
+            let book = QuoteBook()
+            let quoteStream = RecordStream(input: NDJSONInput(paths: [quotes]), output: output, onError: .fail)
+            try book.read(quoteStream.input, stream: quoteStream)
+            let stream = common.stream(tool: "tsfm-prep", output: output)
+            var joined = 0
+            var incomplete = 0
+            try stream.map { record, _ in
+                let key = try ForecastKey(record: record)
+                let count = max(key.horizonSteps, settings.futureSteps ?? key.horizonSteps)
+                guard let history = book.markets[key.marketId],
+                      let future = builder.realizedFuture(history, asOf: key.asOf, cadence: key.freq, count: count)
+                else {
+                    incomplete += 1
+                    return
+                }
+                try record.set(FieldName.yFuture, doubles: future)
+                joined += 1
+            }
+            if common.summary {
+                log.summary([
+                    ("records", .int(stream.totals.records)), ("joined", .int(joined)), ("incomplete", .int(incomplete)),
+                    ("error_records_passed", .int(stream.totals.errorRecordsPassed)), ("bad_lines", .int(stream.totals.badLines)),
+                ])
+            }
+            return stream.exitStatus
+        }
+    }
+}

@@ -1,0 +1,129 @@
+/// Turns quote histories into forecast requests: one per market as of a time (live), or one at
+/// every K-th grid point with its realized future (backtest).
+public struct PrepBuilder {
+    public var settings: PrepSettings
+    public var metadata: [String: MarketMetadata]
+
+    public init(settings: PrepSettings, metadata: [String: MarketMetadata] = [:]) {
+        self.settings = settings
+        self.metadata = metadata
+    }
+
+    var step: Int64 { settings.cadence.seconds }
+
+    /// History a live window needs before the latest time, for `QuoteBook(keepSeconds:)`.
+    public var liveKeepSeconds: Int64 {
+        (Int64(settings.inputLength) + settings.lookbackPoints + 2) * step + Int64(settings.maxTradeAgeSeconds)
+    }
+
+    func lastQuoteAge(_ history: MarketHistory, at t: Timestamp) -> Double? {
+        history.latest(atOrBefore: t).map { Double(t.millis - $0.ts.millis) / 1000 }
+    }
+
+    /// The live request of one market as of `asOf` (on the grid); nil when the market has no
+    /// usable price in the window.
+    public func liveRequest(_ id: String, _ history: MarketHistory, asOf: Timestamp) -> PrepRequest? {
+        let kEnd = asOf.seconds / step
+        let kStart = kEnd - Int64(settings.inputLength) + 1
+        let series = GridSeries.build(history, cadence: settings.cadence, from: kStart - settings.lookbackPoints,
+                                      to: kEnd, maxAgeMs: settings.maxAgeMs)
+        let window = series.slice(from: kStart, to: kEnd)
+        guard !window.isEmpty else { return nil }
+        let meta = metadata[id]
+        let quality = WindowQuality.judge(window, lastQuoteAgeSeconds: lastQuoteAge(history, at: asOf), metadata: meta,
+                                          settings: settings)
+        return PrepRequest(marketId: id, asOf: asOf, window: window, quality: quality, metadata: meta)
+    }
+
+    /// Live requests for every market (sorted by market_id), the markets with no usable price,
+    /// and, with `top`, only the N best by score, in rank order.
+    public func liveRequests(_ book: QuoteBook, asOf: Timestamp, top: Int?) -> (requests: [PrepRequest], unusable: [String]) {
+        var requests: [PrepRequest] = []
+        var unusable: [String] = []
+        for id in book.marketIds {
+            if let r = liveRequest(id, book.markets[id]!, asOf: asOf) { requests.append(r) } else { unusable.append(id) }
+        }
+        guard let top else { return (requests, unusable) }
+        let ranked = TopSelection.rank(requests.map { (id: $0.marketId, volume: $0.metadata?.volume24h,
+                                                        openInterest: $0.metadata?.openInterest) })
+        let byId = Dictionary(uniqueKeysWithValues: requests.map { ($0.marketId, $0) })
+        let chosen = ranked.prefix(top).map { entry -> PrepRequest in
+            var r = byId[entry.id]!
+            r.selection = (entry.rank, entry.score)
+            return r
+        }
+        return (chosen, unusable)
+    }
+
+    /// Backtest requests of one market: at every grid point k with k % stride == 0 whose full
+    /// window and complete future lie inside the data. Each window uses only quotes at or before
+    /// its as-of time; `y_future` holds the next max(horizon, future-steps) points.
+    public func backtestRequests(_ id: String, _ history: MarketHistory, stride: Int64) -> [PrepRequest] {
+        guard let first = history.firstTs, let latest = history.latestTs else { return [] }
+        let kFirst = (first.seconds + step - 1) / step
+        let kLast = latest.seconds / step
+        let series = GridSeries.build(history, cadence: settings.cadence, from: kFirst, to: kLast, maxAgeMs: settings.maxAgeMs)
+        guard !series.isEmpty else { return [] }
+        let length = Int64(settings.inputLength)
+        let future = Int64(settings.futureLength)
+        var k = series.start + length - 1
+        if k % stride != 0 { k += stride - ((k % stride) + stride) % stride }
+        let meta = metadata[id]
+        var out: [PrepRequest] = []
+        while k + future <= kLast {
+            let asOf = Timestamp(seconds: k * step)
+            let window = series.slice(from: k - length + 1, to: k)
+            let quality = WindowQuality.judge(window, lastQuoteAgeSeconds: lastQuoteAge(history, at: asOf), metadata: meta,
+                                              settings: settings)
+            var r = PrepRequest(marketId: id, asOf: asOf, window: window, quality: quality, metadata: meta)
+            r.yFuture = series.slice(from: k + 1, to: k + future).values
+            out.append(r)
+            k += stride
+        }
+        return out
+    }
+
+    /// The realized values of the `count` grid points after `asOf` on `cadence`, or nil when the
+    /// quotes do not reach that far yet.
+    public func realizedFuture(_ history: MarketHistory, asOf: Timestamp, cadence: Cadence, count: Int) -> [Double]? {
+        guard let latest = history.latestTs else { return nil }
+        let s = cadence.seconds
+        let k = asOf.seconds / s
+        let kEnd = k + Int64(count)
+        guard kEnd <= latest.seconds / s else { return nil }
+        var local = settings
+        local.cadence = cadence
+        let series = GridSeries.build(history, cadence: cadence, from: k - local.lookbackPoints, to: kEnd, maxAgeMs: settings.maxAgeMs)
+        let future = series.slice(from: k + 1, to: kEnd)
+        return future.values.count == count ? future.values : nil
+    }
+}
+
+/// What identifies a stored forecast's future: market, as-of time, cadence and horizon.
+public struct ForecastKey: Sendable {
+    public var marketId: String
+    public var asOf: Timestamp
+    public var freq: Cadence
+    public var horizonSteps: Int
+
+    public init(record: Record) throws {
+        guard let id = try record.string(FieldName.marketId), !id.isEmpty else {
+            throw RecordError(field: FieldName.marketId, "missing")
+        }
+        guard let text = try record.string(FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
+        guard let asOf = Timestamp(text) else {
+            throw RecordError(field: FieldName.asOfTs, "'\(text)' is not an RFC 3339 timestamp")
+        }
+        var freq = Cadence.standard
+        if let f = try record.string(FieldName.freq) {
+            guard let c = Cadence(rawValue: f) else { throw RecordError(field: FieldName.freq, "'\(f)' is not one of 1m, 5m, 15m, 1h") }
+            freq = c
+        }
+        let horizon = try record.int(FieldName.horizonSteps) ?? ForecastRequest.defaultHorizon
+        guard horizon >= 1 else { throw RecordError(field: FieldName.horizonSteps, "must be at least 1") }
+        marketId = id
+        self.asOf = asOf
+        self.freq = freq
+        horizonSteps = horizon
+    }
+}

@@ -1,0 +1,166 @@
+/// One raw quote, reduced to what the y rules need.
+public struct Quote: Equatable, Sendable {
+    /// What the quote says about the price.
+    public enum Price: Equatable, Sendable {
+        /// Both sides of the book ((bid+ask)/2) or a `price`-form record: observed as is.
+        case mid(Double)
+        /// Only a last trade, observed if it is fresh enough at the grid point.
+        case trade(Double, at: Timestamp)
+        /// An empty book: the record observes nothing.
+        case none
+    }
+
+    public var ts: Timestamp
+    public var price: Price
+
+    public init(ts: Timestamp, price: Price) {
+        self.ts = ts
+        self.price = price
+    }
+}
+
+/// A quote line as read: the market and its quote.
+public struct QuoteLine: Equatable, Sendable {
+    public var marketId: String
+    public var quote: Quote
+}
+
+/// Reads quote lines with a byte-level scan of the top level (no tree), because prep reads
+/// millions of them. Accepts `{"market_id","ts","bid","ask","last_trade","last_trade_ts"}`
+/// (each price optional or null) and `{"market_id","ts","price"}`; other fields are ignored.
+public enum QuoteParser {
+    static let kMarket = Array("market_id".utf8)
+    static let kTs = Array("ts".utf8)
+    static let kBid = Array("bid".utf8)
+    static let kAsk = Array("ask".utf8)
+    static let kLast = Array("last_trade".utf8)
+    static let kLastTs = Array("last_trade_ts".utf8)
+    static let kPrice = Array("price".utf8)
+    static let kError = Array("error".utf8)
+
+    /// The quote on a line; nil for an error record from an earlier stage (pass it through).
+    /// Throws `RecordError` naming the field for a bad line.
+    public static func parse(_ line: UnsafeBufferPointer<UInt8>) throws -> QuoteLine? {
+        var s = JSONScanner(line)
+        var marketId: String?
+        var tsRange: Range<Int>?
+        var bid: Double?, ask: Double?, last: Double?, price: Double?
+        var lastTsRange: Range<Int>?
+        var isError = false
+        do {
+            s.skipWhitespace()
+            guard s.peek() == UInt8(ascii: "{") else {
+                _ = try s.skipValue()
+                throw RecordError("not a JSON object")
+            }
+            s.position += 1
+            s.skipWhitespace()
+            if s.peek() == UInt8(ascii: "}") {
+                s.position += 1
+            } else {
+                while true {
+                    s.skipWhitespace()
+                    guard s.peek() == UInt8(ascii: "\"") else { throw s.fail("expected a key string") }
+                    let keyStart = s.position + 1
+                    try s.skipString()
+                    let key = UnsafeBufferPointer(rebasing: line[keyStart..<(s.position - 1)])
+                    try s.expect(UInt8(ascii: ":"), "':'")
+                    s.skipWhitespace()
+                    if key.elementsEqual(kMarket) {
+                        if s.peek() == UInt8(ascii: "\"") { marketId = try s.parseString() } else {
+                            _ = try s.skipValue()
+                            throw RecordError(field: "market_id", "expected a string")
+                        }
+                    } else if key.elementsEqual(kTs) {
+                        tsRange = try stringRange(&s, field: "ts")
+                    } else if key.elementsEqual(kBid) {
+                        bid = try number(&s, field: "bid")
+                    } else if key.elementsEqual(kAsk) {
+                        ask = try number(&s, field: "ask")
+                    } else if key.elementsEqual(kLast) {
+                        last = try number(&s, field: "last_trade")
+                    } else if key.elementsEqual(kLastTs) {
+                        lastTsRange = try stringRange(&s, field: "last_trade_ts")
+                    } else if key.elementsEqual(kPrice) {
+                        price = try number(&s, field: "price")
+                    } else {
+                        if key.elementsEqual(kError) && s.peek() == UInt8(ascii: "{") { isError = true }
+                        _ = try s.skipValue()
+                    }
+                    s.skipWhitespace()
+                    let c = s.peek()
+                    s.position += 1
+                    if c == UInt8(ascii: ",") { continue }
+                    if c == UInt8(ascii: "}") { break }
+                    s.position -= 1
+                    throw s.fail("expected ',' or '}'")
+                }
+            }
+            try s.expectEnd()
+        } catch let error as JSONSyntaxError {
+            throw RecordError(error.description)
+        }
+        if isError { return nil }
+        guard let marketId, !marketId.isEmpty else { throw RecordError(field: "market_id", "missing") }
+        guard let tsRange else { throw RecordError(field: "ts", "missing") }
+        guard let ts = Timestamp.parse(UnsafeBufferPointer(rebasing: line[tsRange])) else {
+            throw RecordError(field: "ts", "'\(String(decoding: UnsafeBufferPointer(rebasing: line[tsRange]), as: UTF8.self))' is not an RFC 3339 timestamp")
+        }
+        for (name, value) in [("bid", bid), ("ask", ask), ("last_trade", last), ("price", price)] {
+            if let v = value, !(v >= 0 && v <= 1) {
+                throw RecordError(field: name, "\(v) is not a probability in [0, 1]")
+            }
+        }
+        if let b = bid, let a = ask, b > a {
+            throw RecordError(field: "bid", "bid \(b) is above ask \(a)")
+        }
+        var tradeTs = ts
+        if let lastTsRange {
+            guard let t = Timestamp.parse(UnsafeBufferPointer(rebasing: line[lastTsRange])) else {
+                throw RecordError(field: "last_trade_ts", "'\(String(decoding: UnsafeBufferPointer(rebasing: line[lastTsRange]), as: UTF8.self))' is not an RFC 3339 timestamp")
+            }
+            tradeTs = t
+        }
+        let observed: Quote.Price
+        if let b = bid, let a = ask {
+            observed = .mid((b + a) / 2)
+        } else if let p = price {
+            observed = .mid(p)
+        } else if let l = last {
+            observed = .trade(l, at: tradeTs)
+        } else {
+            observed = .none
+        }
+        return QuoteLine(marketId: marketId, quote: Quote(ts: ts, price: observed))
+    }
+
+    /// The byte range of a string's content (no escapes expected in timestamps); nil for null.
+    static func stringRange(_ s: inout JSONScanner, field: String) throws -> Range<Int>? {
+        if s.peek() == UInt8(ascii: "n") {
+            _ = try s.skipValue()
+            return nil
+        }
+        guard s.peek() == UInt8(ascii: "\"") else {
+            _ = try s.skipValue()
+            throw RecordError(field: field, "expected a string")
+        }
+        let start = s.position + 1
+        try s.skipString()
+        return start..<(s.position - 1)
+    }
+
+    static func number(_ s: inout JSONScanner, field: String) throws -> Double? {
+        let c = s.peek()
+        if c == UInt8(ascii: "n") {
+            _ = try s.skipValue()
+            return nil
+        }
+        guard c == UInt8(ascii: "-") || c &- 0x30 < 10 else {
+            _ = try s.skipValue()
+            throw RecordError(field: field, "expected a number")
+        }
+        let v = try s.scanNumber()
+        guard v.isFinite else { throw RecordError(field: field, "number out of range") }
+        return v
+    }
+}
