@@ -7,7 +7,8 @@ public struct GridSeries: Equatable, Sendable {
     public var values: [Double]
     /// True where the point was carried forward (counts as missing).
     public var filled: [Bool]
-    /// Minutes since the value at this point was observed (0 when observed here).
+    /// How long the value has been carried at this point: the run of carried points so far ×
+    /// the cadence, in minutes (0 when observed here). The gap rule compares its maximum.
     public var ageMinutes: [Int]
 
     public var end: Int64 { start + Int64(values.count) - 1 }
