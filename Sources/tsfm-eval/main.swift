@@ -1,12 +1,105 @@
+import ArgumentParser
 import Shared
-#if canImport(Glibc)
-import Glibc
-#endif
 
-// Placeholder until its issue lands: says so and exits 70 (internal: not implemented).
-if CommandLine.arguments.contains("--version") {
-    print(TSFM.version)
-    exit(0)
+@main
+struct TsfmEval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tsfm-eval",
+        abstract: "Score forecast bands against realized values and compare band sources.",
+        discussion: """
+            Reads forecasts carrying y_future (backtest output, or live forecasts joined
+            by `tsfm-prep actuals`) and writes one metric row per group: coverage,
+            mean width and Winkler score per symmetric level pair, pinball loss per
+            level, WIS, MAE/RMSE of the median, breach and follow-through rates, each
+            with its n. Records without y_future are skipped and counted. stdout
+            carries only metric rows; error records and (with --on-error skip) bad
+            lines are counted in --summary. See docs/tsfm-eval.md.
+
+            With more than one band source, only (market_id, as_of_ts) keys scored by
+            every source are compared (--paired, the default then).
+
+            Examples:
+              tsfm-eval --format table scored.ndjson
+              cat baseline.ndjson conformal.ndjson | tsfm-eval --group-by band_source
+              tsfm-eval --split event:0.2 --seed 7 --both --format csv scored.ndjson
+              tsfm-eval --report report.html scored.ndjson > metrics.ndjson
+            """,
+        version: TSFM.version
+    )
+
+    @OptionGroup var common: CommonOptions
+
+    @Option(help: "Group rows by any of: band_source, runtime, model, step, liquidity_bucket, tte_bucket, category, market_id.")
+    var groupBy: String = "band_source,step"
+
+    @Option(help: "Output: ndjson, table or csv.")
+    var format: Format = .ndjson
+
+    @Option(help: "A meaningful move after a breach (absolute).")
+    var move: Double = 0.03
+
+    @Option(help: "How long after a breach a move counts as follow-through.")
+    var followthrough: DurationArgument = DurationArgument(seconds: 6 * 3600, text: "6h")
+
+    @Flag(inversion: .prefixedNo, help: "Compare only keys every band source scored (default: on when several sources are present).")
+    var paired: Bool?
+
+    @Option(help: "Validation split: time:F (latest F of as-of times) or event:F (F of events per category).")
+    var split: String?
+
+    @Option(help: "Seed of the event split.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "With --split, also report the train part.")
+    var both = false
+
+    @Option(help: "Also write a self-contained HTML report here.")
+    var report: String?
+
+    enum Format: String, ExpressibleByArgument, CaseIterable { case ndjson, table, csv }
+
+    func keys() throws -> [EvalGroupKey] {
+        try groupBy.split(separator: ",").map {
+            guard let k = EvalGroupKey(rawValue: String($0)) else {
+                throw ValidationError("--group-by: unknown key '\($0)' (use \(EvalGroupKey.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return k
+        }
+    }
+
+    func validate() throws {
+        _ = try keys()
+        if let split, EvalSplit(argument: split) == nil { throw ValidationError("--split must be time:F or event:F with 0 < F < 1") }
+        if both && split == nil { throw ValidationError("--both needs --split") }
+        guard move > 0 else { throw ValidationError("--move must be positive") }
+    }
+
+    func run() throws {
+        let output = OutputSink()
+        let log = common.logger(tool: "tsfm-eval")
+        ToolMain.run(tool: "tsfm-eval", output: output) {
+            var settings = EvalSettings()
+            settings.groupBy = try keys()
+            settings.move = move
+            settings.followThroughSeconds = followthrough.seconds
+            settings.paired = paired
+            settings.split = split.flatMap(EvalSplit.init(argument:))
+            settings.seed = seed
+            settings.both = both
+            let run = EvalRun(settings: settings, onError: common.onError, logger: log, reportPath: report)
+            try run.execute(paths: common.files, progress: ProgressMeter.forTerminal(tool: "tsfm-eval"))
+            for line in try EvalOutput.render(run.evaluator.rows(), format: EvalFormat(rawValue: format.rawValue)!,
+                                              groupNames: settings.groupBy.map(\.rawValue)) {
+                try output.write(line: line)
+            }
+            if common.summary {
+                log.summary([
+                    ("records", .int(run.records)), ("scored", .int(run.evaluator.scored)),
+                    ("without_y_future", .int(run.withoutFuture)), ("paired", .bool(run.evaluator.isPaired)),
+                    ("error_records", .int(run.errorRecords)), ("bad_lines", .int(run.badLines)),
+                ])
+            }
+            return run.badLines > 0 ? .dataError : .success
+        }
+    }
 }
-Logger.writeStderr("tsfm-eval: not implemented yet\n")
-exit(ExitStatus.software.rawValue)

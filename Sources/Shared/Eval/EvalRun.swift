@@ -1,0 +1,97 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One tsfm-eval run over its inputs: pass one (with standard input spooled to a temporary file
+/// in case a second pass is needed), pass two when a paired comparison or a split asks for it,
+/// and the optional HTML report.
+public final class EvalRun {
+    public let evaluator: Evaluator
+    let onError: OnErrorPolicy
+    let logger: Logger
+    let reportPath: String?
+    public private(set) var records = 0
+    public private(set) var withoutFuture = 0
+    public private(set) var errorRecords = 0
+    public private(set) var badLines = 0
+    /// A few forecasts of distinct markets for the report's fan chart (bounded).
+    public private(set) var samples: [ScoredForecast] = []
+    static let sampleLimit = 4
+
+    public init(settings: EvalSettings, onError: OnErrorPolicy, logger: Logger, reportPath: String?) {
+        evaluator = Evaluator(settings: settings)
+        self.onError = onError
+        self.logger = logger
+        self.reportPath = reportPath
+    }
+
+    public func execute(paths: [String], progress: ProgressMeter?) throws {
+        let inputs = paths.isEmpty ? ["-"] : paths
+        var spool: (path: String, sink: OutputSink)?
+        if inputs.contains("-") {
+            var template = Array("/tmp/tsfm-eval-XXXXXX".utf8CString)
+            let fd = mkstemp(&template)
+            guard fd >= 0 else { throw ToolError(.ioError, "cannot create a temporary file: \(String(cString: strerror(errno)))") }
+            spool = (String(cString: template), OutputSink(fd: fd))
+        }
+        defer {
+            if let spool {
+                close(spool.sink.fd)
+                unlink(spool.path)
+            }
+        }
+        try NDJSONInput(paths: inputs).forEachLine { bytes, location in
+            progress?.tick()
+            if let spool, location.file == NDJSONInput.stdinName {
+                try spool.sink.write(bytes: bytes)
+                try spool.sink.write(bytes: [0x0A])
+            }
+            guard let f = try read(bytes, location) else { return }
+            evaluator.observe(f)
+            if samples.count < Self.sampleLimit, !samples.contains(where: { $0.marketId == f.marketId }),
+               samples.first.map({ $0.bandSource == f.bandSource }) ?? true {
+                samples.append(f)
+            }
+        }
+        progress?.finish()
+        if evaluator.needsSecondPass {
+            try spool?.sink.flush()
+            let again = inputs.map { $0 == "-" ? spool!.path : $0 }
+            evaluator.beginSecondPass()
+            try NDJSONInput(paths: again).forEachLine { bytes, _ in
+                do {
+                    let record = try Record(line: bytes)
+                    guard !record.isErrorRecord, let f = try ScoredForecast(record: record) else { return }
+                    evaluator.rescore(f)
+                } catch is RecordError {
+                    // Already counted (or fatal) in pass one.
+                }
+            }
+        }
+        if let reportPath {
+            try EvalReport(evaluator: evaluator, samples: samples).write(to: reportPath)
+        }
+    }
+
+    /// A good scorable record, or nil (error record, no y_future, or a bad line under skip).
+    func read(_ bytes: UnsafeBufferPointer<UInt8>, _ location: SourceLocation) throws -> ScoredForecast? {
+        do {
+            let record = try Record(line: bytes)
+            if record.isErrorRecord {
+                errorRecords += 1
+                return nil
+            }
+            records += 1
+            guard let f = try ScoredForecast(record: record) else {
+                withoutFuture += 1
+                return nil
+            }
+            return f
+        } catch let error as RecordError {
+            guard onError == .skip else { throw ToolError.data(error, at: location) }
+            badLines += 1
+            logger.warning("skipped a bad line", [("at", .string(location.description)), ("reason", .string(error.description))])
+            return nil
+        }
+    }
+}

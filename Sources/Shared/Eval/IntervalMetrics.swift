@@ -1,0 +1,80 @@
+/// Interval and quantile scores of one forecast step against its realized value. Pure functions.
+public enum IntervalMetrics {
+    /// A symmetric pair of levels (a, 1−a) forming a central interval of nominal coverage 1 − 2a.
+    public struct Pair: Hashable, Comparable, Sendable {
+        public var lowIndex: Int
+        public var highIndex: Int
+        public var lowLevel: Double
+        public var highLevel: Double
+
+        public var nominal: Double { highLevel - lowLevel }
+        /// α of the interval: 1 − nominal coverage.
+        public var alpha: Double { 1 - nominal }
+        public var name: String { "\(QuantileLevel.key(lowLevel))-\(QuantileLevel.key(highLevel))" }
+
+        public static func < (a: Pair, b: Pair) -> Bool { a.lowLevel < b.lowLevel }
+    }
+
+    /// Every symmetric pair among ascending levels: a pairs with 1 − a (within 1e-9), outermost first.
+    public static func pairs(_ levels: [Double]) -> [Pair] {
+        var out: [Pair] = []
+        for (i, a) in levels.enumerated() where a < 0.5 {
+            if let j = levels.firstIndex(where: { abs($0 - (1 - a)) < 1e-9 }) {
+                out.append(Pair(lowIndex: i, highIndex: j, lowLevel: a, highLevel: levels[j]))
+            }
+        }
+        return out.sorted()
+    }
+
+    /// Pinball (quantile) loss of level τ with prediction q at realized y.
+    @inline(__always)
+    public static func pinball(level tau: Double, predicted q: Double, actual y: Double) -> Double {
+        y >= q ? tau * (y - q) : (1 - tau) * (q - y)
+    }
+
+    /// Winkler (interval) score: width + (2/α)(lo − y) below, + (2/α)(y − hi) above.
+    @inline(__always)
+    public static func winkler(lo: Double, hi: Double, alpha: Double, actual y: Double) -> Double {
+        var s = hi - lo
+        if y < lo { s += 2 / alpha * (lo - y) } else if y > hi { s += 2 / alpha * (y - hi) }
+        return s
+    }
+
+    /// True when lo ≤ y ≤ hi (an interval hit exactly at its edge covers).
+    @inline(__always)
+    public static func covers(lo: Double, hi: Double, actual y: Double) -> Bool { y >= lo && y <= hi }
+
+    /// Weighted interval score (Bracher, Ray, Gneiting & Reich 2021): with K pairs and the median m,
+    /// WIS = (½|y − m| + Σ_k (α_k/2)·IS_{α_k}) / (K + ½), where IS is the Winkler score. Without a
+    /// median the median term and its ½ weight are left out. Nil when there is nothing to score.
+    public static func wis(median m: Double?, intervals: [(lo: Double, hi: Double, alpha: Double)], actual y: Double) -> Double? {
+        guard m != nil || !intervals.isEmpty else { return nil }
+        var sum = 0.0
+        var weight = 0.0
+        if let m {
+            sum += 0.5 * abs(y - m)
+            weight += 0.5
+        }
+        for i in intervals {
+            sum += i.alpha / 2 * winkler(lo: i.lo, hi: i.hi, alpha: i.alpha, actual: y)
+            weight += 1
+        }
+        return sum / weight
+    }
+
+    /// Follow-through of a breach at index `h` of `path` (the realized values; the breach is
+    /// `path[h]` outside [lo, hi]): whether, within the next `window` points, the price moves at
+    /// least `move` beyond the breaching value in the breach's direction. Nil when undecided: no
+    /// such move within the points available and the window runs past the end of the path.
+    public static func followThrough(path: [Double], at h: Int, above: Bool, move: Double, window: Int) -> Bool? {
+        let start = path[h]
+        let last = h + window
+        var i = h + 1
+        while i <= last && i < path.count {
+            let change = above ? path[i] - start : start - path[i]
+            if change >= move - 1e-12 { return true }
+            i += 1
+        }
+        return last < path.count ? false : nil
+    }
+}

@@ -1,0 +1,84 @@
+/// What evaluation reads of one forecast: its band, realized values and grouping attributes.
+public struct ScoredForecast: Sendable {
+    public var marketId: String
+    public var asOf: Timestamp
+    public var asOfText: String
+    public var freq: Cadence
+    public var horizon: Int
+    public var band: QuantileBand
+    /// Realized values; may run past the horizon (the path used for follow-through).
+    public var yFuture: [Double]
+    public var eventId: String?
+    public var liquidityBucket: String?
+    public var tteBucket: String?
+    public var category: String?
+    public var bandSource: String
+    public var runtime: String?
+    public var model: String?
+    /// The coverage target tsfm-conformal calibrated to, when it did.
+    public var target: Double?
+
+    /// Decodes a forecast; nil when it has no `y_future` (not scorable yet).
+    public init?(record: Record) throws {
+        guard let future = try record.doubles(FieldName.yFuture) else { return nil }
+        guard let id = try record.string(FieldName.marketId), !id.isEmpty else {
+            throw RecordError(field: FieldName.marketId, "missing")
+        }
+        guard let text = try record.string(FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
+        guard let asOf = Timestamp(text) else { throw RecordError(field: FieldName.asOfTs, "'\(text)' is not an RFC 3339 timestamp") }
+        var freq = Cadence.standard
+        if let f = try record.string(FieldName.freq) {
+            guard let c = Cadence(rawValue: f) else { throw RecordError(field: FieldName.freq, "'\(f)' is not one of 1m, 5m, 15m, 1h") }
+            freq = c
+        }
+        let horizonField = try record.int(FieldName.horizonSteps)
+        guard let band = try QuantileBand.decode(from: record, field: FieldName.yhatQ, horizon: horizonField) else {
+            throw RecordError(field: FieldName.yhatQ, "missing")
+        }
+        if let bad = future.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+            throw RecordError(field: "\(FieldName.yFuture)[\(bad)]", "\(future[bad]) is not a probability in [0, 1]")
+        }
+        marketId = id
+        self.asOf = asOf
+        asOfText = text
+        self.freq = freq
+        horizon = horizonField ?? band.horizon
+        self.band = band
+        yFuture = future
+        eventId = try record.string(FieldName.eventId)
+        liquidityBucket = try record.string(FieldName.liquidityBucket)
+        tteBucket = try record.string(FieldName.tteBucket)
+        category = try record.string(FieldName.category)
+        let meta = try record.object(FieldName.meta)
+        bandSource = meta?[MetaKey.bandSource]?.string ?? "unknown"
+        runtime = meta?[MetaKey.runtime]?.string
+        model = meta?[MetaKey.modelName]?.string
+        target = meta?[MetaKey.conformal]?.object?["target"]?.number
+    }
+
+    /// The value of a grouping key for this record (step is handled by the caller).
+    public func attribute(_ key: EvalGroupKey) -> String {
+        switch key {
+        case .bandSource: return bandSource
+        case .runtime: return runtime ?? "unknown"
+        case .model: return model ?? "unknown"
+        case .liquidityBucket: return liquidityBucket ?? "unknown"
+        case .tteBucket: return tteBucket ?? "unknown"
+        case .category: return category ?? "unknown"
+        case .marketId: return marketId
+        case .step: return ""
+        }
+    }
+}
+
+/// What metric rows can be grouped by.
+public enum EvalGroupKey: String, CaseIterable, Sendable {
+    case bandSource = "band_source"
+    case runtime
+    case model
+    case step
+    case liquidityBucket = "liquidity_bucket"
+    case tteBucket = "tte_bucket"
+    case category
+    case marketId = "market_id"
+}
