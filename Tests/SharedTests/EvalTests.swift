@@ -149,7 +149,9 @@ struct EvaluatorTests {
     }
 
     @Test func reportIsWellFormedWithOneCoverageChartPerSource() throws {
-        let e = Evaluator(settings: EvalSettings())
+        var settings = EvalSettings()
+        settings.forReport = true
+        let e = Evaluator(settings: settings)
         for source in ["baseline", "tsfm_raw", "baseline_conformal"] {
             e.observe(try scored("a", "2026-11-24T00:00:00Z", source: source))
         }

@@ -19,6 +19,8 @@ public final class EvalRun {
     static let sampleLimit = 4
 
     public init(settings: EvalSettings, onError: OnErrorPolicy, logger: Logger, reportPath: String?) {
+        var settings = settings
+        settings.forReport = reportPath != nil
         evaluator = Evaluator(settings: settings)
         self.onError = onError
         self.logger = logger

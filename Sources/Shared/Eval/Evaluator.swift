@@ -26,6 +26,8 @@ public struct EvalSettings: Sendable {
     public var seed: UInt64 = 0
     /// Also report the train part of a split.
     public var both = false
+    /// Keep per (band source, step) sums for the HTML report.
+    public var forReport = false
     public init() {}
 }
 
@@ -35,7 +37,8 @@ public struct EvalSettings: Sendable {
 /// needs a filter, a second pass over the same input aggregates the chosen records.
 public final class Evaluator {
     public let settings: EvalSettings
-    var groups: [[String]: MetricAccumulator] = [:]
+    /// Per group (without the step), one accumulator per step when grouping by step, else one.
+    var groups: [[String]: [MetricAccumulator]] = [:]
     var serial = 0
     var sources: [String] = []
     var sourcesByKey: [UInt64: UInt32] = [:]
@@ -134,12 +137,18 @@ public final class Evaluator {
         let byStep = settings.groupBy.contains(.step)
         var base: [String] = split.map { [$0] } ?? []
         for key in settings.groupBy where key != .step { base.append(f.attribute(key)) }
-        for h in 0..<stepsScored {
-            var key = base
-            if byStep { key.append(String(h + 1)) }
-            groups[key, default: MetricAccumulator()].add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window)
-            bySourceStep[f.bandSource, default: [:]][h + 1, default: MetricAccumulator()]
-                .add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window)
+        let window2 = window
+        groups[base, default: []].withGrowth(to: byStep ? stepsScored : 1) { accumulators in
+            for h in 0..<stepsScored {
+                accumulators[byStep ? h : 0].add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window2)
+            }
+        }
+        if settings.forReport {
+            var perStep = bySourceStep[f.bandSource] ?? [:]
+            for h in 0..<stepsScored {
+                perStep[h + 1, default: MetricAccumulator()].add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window)
+            }
+            bySourceStep[f.bandSource] = perStep
         }
     }
 
@@ -147,7 +156,14 @@ public final class Evaluator {
     public func rows() -> [JSONObject] {
         let hasSplit = settings.split != nil
         let names = settings.groupBy.map(\.rawValue)
-        let keys = groups.keys.sorted { a, b in
+        let byStep = settings.groupBy.contains(.step)
+        var flat: [[String]: MetricAccumulator] = [:]
+        for (base, accumulators) in groups {
+            for (i, acc) in accumulators.enumerated() where acc.steps > 0 {
+                flat[byStep ? base + [String(i + 1)] : base] = acc
+            }
+        }
+        let keys = flat.keys.sorted { a, b in
             for (x, y) in zip(a, b) where x != y {
                 if let i = Int(x), let j = Int(y) { return i < j }
                 return x < y
@@ -163,8 +179,16 @@ public final class Evaluator {
                 row[name] = name == EvalGroupKey.step.rawValue ? .int(Int(v)!) : .string(v)
             }
             if isPaired { row["paired"] = true }
-            for (k, v) in groups[key]!.metrics() { row[k] = v }
+            for (k, v) in flat[key]!.metrics() { row[k] = v }
             return row
         }
+    }
+}
+
+extension Array where Element == MetricAccumulator {
+    /// Grows to at least `count` accumulators, then lets `body` change them in place.
+    mutating func withGrowth(to count: Int, _ body: (inout [MetricAccumulator]) -> Void) {
+        while self.count < count { append(MetricAccumulator()) }
+        body(&self)
     }
 }

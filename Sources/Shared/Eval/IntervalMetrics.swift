@@ -7,10 +7,20 @@ public enum IntervalMetrics {
         public var lowLevel: Double
         public var highLevel: Double
 
+        /// `0.1-0.9`: computed once, since it keys the running sums.
+        public let name: String
+
+        init(lowIndex: Int, highIndex: Int, lowLevel: Double, highLevel: Double) {
+            self.lowIndex = lowIndex
+            self.highIndex = highIndex
+            self.lowLevel = lowLevel
+            self.highLevel = highLevel
+            name = "\(QuantileLevel.key(lowLevel))-\(QuantileLevel.key(highLevel))"
+        }
+
         public var nominal: Double { highLevel - lowLevel }
         /// α of the interval: 1 − nominal coverage.
         public var alpha: Double { 1 - nominal }
-        public var name: String { "\(QuantileLevel.key(lowLevel))-\(QuantileLevel.key(highLevel))" }
 
         public static func < (a: Pair, b: Pair) -> Bool { a.lowLevel < b.lowLevel }
     }

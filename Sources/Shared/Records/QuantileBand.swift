@@ -90,8 +90,42 @@ public struct QuantileBand: Equatable, Sendable {
 
     /// Decodes the band in a record's field; nil when the field is absent.
     public static func decode(from record: Record, field: String, horizon: Int? = nil) throws -> QuantileBand? {
+        // The common, well-formed case straight from the bytes; anything unusual takes the tree
+        // path below, which names the problem.
+        if let fast = try? record.withScanner(field, { scanner in scan(&scanner, horizon: horizon) }), let band = fast {
+            return band
+        }
         guard let json = try record.value(field), json != .null else { return nil }
         return try decode(json, field: field, horizon: horizon)
+    }
+
+    /// Reads a well-formed band directly; nil for anything the tree path should judge.
+    static func scan(_ s: inout JSONScanner, horizon: Int?) -> QuantileBand? {
+        s.skipWhitespace()
+        guard s.peek() == UInt8(ascii: "{") else { return nil }
+        s.position += 1
+        var pairs: [(Double, [Double])] = []
+        pairs.reserveCapacity(5)
+        while true {
+            s.skipWhitespace()
+            guard let key = try? s.parseString(), let level = QuantileLevel.parse(key),
+                  (try? s.expect(UInt8(ascii: ":"), "':'")) != nil,
+                  let values = (try? s.parseDoubleArray()) ?? nil,
+                  values.allSatisfy({ $0.isFinite })
+            else { return nil }
+            if let first = pairs.first, first.1.count != values.count { return nil }
+            pairs.append((level, values))
+            s.skipWhitespace()
+            let c = s.peek()
+            s.position += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == UInt8(ascii: "}") { break }
+            return nil
+        }
+        if let horizon, pairs[0].1.count != horizon { return nil }
+        pairs.sort { $0.0 < $1.0 }
+        for i in 1..<pairs.count where pairs[i].0 == pairs[i - 1].0 { return nil }
+        return QuantileBand(levels: pairs.map(\.0), values: pairs.map(\.1))
     }
 
     /// Encodes as `{"<level>":[…],…}` in ascending level order.
