@@ -1,16 +1,48 @@
 #!/usr/bin/env bash
-# `make demo`: the whole job on the bundled examples, end to end, with whatever tools exist.
-# Runs without a daemon (baselines); when tollama answers on the default address (or
-# TOLLAMA_BASE_URL), tsfm-forecast uses it for eligible markets.
+# `make demo`: the whole job on the bundled examples, end to end:
+#   quotes → prep → forecast → post → conformal (fit on a backtest, apply live) → eval.
+# It runs without a daemon (baselines). When tollama answers on the default address (or
+# TOLLAMA_BASE_URL), tsfm-forecast uses it for the eligible markets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN="$(cd "${1:-.build/release}" && pwd)"
 export PATH="$BIN:$PATH"
 OUT="${DEMO_OUT:-examples/out}"
-mkdir -p "$OUT"
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+rm -rf "$OUT" && mkdir -p "$OUT"
+export XDG_STATE_HOME="$PWD/$OUT/state"
+step() { printf '\n== %s\n' "$*"; }
+Q=examples/quotes.ndjson
+M=examples/markets.ndjson
 
-step "tsfm-post: make the example forecasts' bands safe"
-tsfm-post --summary --log-format text examples/forecasts.ndjson > "$OUT/forecasts.safe.ndjson"
-echo "wrote $OUT/forecasts.safe.ndjson; first record's band:"
-head -1 "$OUT/forecasts.safe.ndjson" | grep -o '"yhat_q":{[^}]*}'
+step "1. Backtest history: requests every 30 min with 6h of realized future (tsfm-prep --backtest)"
+tsfm-prep --backtest --stride 6 --future-steps 84 --markets "$M" --summary --log-format text "$Q" > "$OUT/backtest.requests.ndjson"
+
+step "2. Forecast the backtest, make the bands safe (tsfm-forecast | tsfm-post)"
+tsfm-forecast --summary --log-format text "$OUT/backtest.requests.ndjson" | tsfm-post > "$OUT/backtest.forecasts.ndjson"
+
+step "3. Fit conformal calibration on the scored history (tsfm-conformal fit)"
+tsfm-conformal fit --min-samples 100 --out-dir "$OUT/params" --summary --log-format text "$OUT/backtest.forecasts.ndjson"
+echo "parameters: $OUT/params/$(cat "$OUT/params/latest")"
+
+step "4. Live cycle: one request per market, forecast, post, calibrate"
+tsfm-prep --markets "$M" "$Q" \
+  | tsfm-forecast \
+  | tsfm-post \
+  | tsfm-conformal apply --params "$OUT/params" > "$OUT/live.forecasts.ndjson"
+echo "market            source               band at step 1 (0.1 / 0.5 / 0.9)   fallback"
+while IFS= read -r line; do
+  id=$(grep -o '"market_id":"[^"]*"' <<<"$line" | head -1 | cut -d'"' -f4)
+  src=$(grep -o '"band_source":"[^"]*"' <<<"$line" | cut -d'"' -f4)
+  lo=$(grep -o '"yhat_q":{"0.1":\[[^],]*' <<<"$line" | sed 's/.*\[//')
+  mid=$(grep -o '"yhat_q":{[^}]*' <<<"$line" | grep -o '"0.5":\[[^],]*' | sed 's/.*\[//')
+  hi=$(grep -o '"yhat_q":{[^}]*' <<<"$line" | grep -o '"0.9":\[[^],]*' | sed 's/.*\[//')
+  fb=$(grep -o '"fallback_reason":[^,]*' <<<"$line" | head -1 | cut -d: -f2 | tr -d '"')
+  printf '%-17s %-20s %.4f / %.4f / %.4f   %s\n' "$id" "$src" "$lo" "$mid" "$hi" "$fb"
+done < "$OUT/live.forecasts.ndjson"
+
+step "5. Evaluate raw vs calibrated bands on the backtest's latest 20% (tsfm-eval; in-sample: the parameters were fitted on this history)"
+tsfm-conformal apply --params "$OUT/params" "$OUT/backtest.forecasts.ndjson" > "$OUT/backtest.calibrated.ndjson"
+cat "$OUT/backtest.forecasts.ndjson" "$OUT/backtest.calibrated.ndjson" \
+  | tsfm-eval --group-by band_source --split time:0.2 --format table --report "$OUT/report.html"
+echo
+echo "All outputs are in $OUT/ (report: $OUT/report.html)."
