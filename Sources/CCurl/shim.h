@@ -11,4 +11,9 @@ static inline CURLcode tsfm_curl_setopt_write(CURL *h, size_t (*f)(char *, size_
 static inline CURLcode tsfm_curl_getinfo_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode tsfm_curl_getinfo_double(CURL *h, CURLINFO i, double *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLMcode tsfm_curl_multi_setopt_long(CURLM *m, CURLMoption o, long v) { return curl_multi_setopt(m, o, v); }
+
+/* CURLMsg carries its result in a union, which Swift imports awkwardly. */
+static inline int tsfm_curl_msg_is_done(const CURLMsg *m) { return m->msg == CURLMSG_DONE; }
+static inline CURLcode tsfm_curl_msg_result(const CURLMsg *m) { return m->data.result; }
+static inline CURL *tsfm_curl_msg_handle(const CURLMsg *m) { return m->easy_handle; }
 #endif

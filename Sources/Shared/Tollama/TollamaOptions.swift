@@ -1,12 +1,78 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// tsfm-forecast's options for the tollama runtime. Placeholder until the tollama client lands
-/// (issue 5): it has no options and makes no runtime, so `auto` serves every request by baseline.
+/// tsfm-forecast's options for the tollama runtime. The bearer token comes from the environment
+/// (`TOLLAMA_API_KEY`) only, never from a flag.
 public struct TollamaOptions: ParsableArguments {
+    @Option(help: "tollama base URL (else $TOLLAMA_BASE_URL, else http://127.0.0.1:11435).")
+    public var tollamaURL: String?
+
+    @Option(help: "Model to ask for when a request names none (model.model_name).")
+    public var model: String = "chronos2"
+
+    @Option(help: "Seconds per call, connect and transfer together.")
+    public var timeout: Double = 2.0
+
+    @Option(help: "Retries of a call that can succeed on retry (connect failure, timeout, 409, 429, 5xx).")
+    public var retries: Int = 1
+
+    @Option(help: "Consecutive failed calls that open the circuit breaker.")
+    public var breakerFailures: Int = 5
+
+    @Option(help: "How long an open breaker sends everything to the baseline.")
+    public var breakerCooldown: DurationArgument = DurationArgument(seconds: 120, text: "120s")
+
+    @Option(help: "Where the breaker state lives (default $XDG_STATE_HOME/tsfm, else ~/.local/state/tsfm).")
+    public var stateDir: String?
+
+    @Option(help: "Requests in flight at once.")
+    public var concurrency: Int = 8
+
+    @Option(help: "Series per request (the daemon accepts a list).")
+    public var batchSize: Int = 1
+
     public init() {}
+
+    public func validate() throws {
+        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard retries >= 0 else { throw ValidationError("--retries must not be negative") }
+        guard breakerFailures >= 1 else { throw ValidationError("--breaker-failures must be at least 1") }
+        guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be in 1…256") }
+        guard batchSize >= 1, batchSize <= 1000 else { throw ValidationError("--batch-size must be in 1…1000") }
+    }
+
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        let s = String(cString: value)
+        return s.isEmpty ? nil : s
+    }
+
+    /// The configuration from flags and environment.
+    public func config() -> TollamaConfig {
+        var c = TollamaConfig()
+        c.baseURL = tollamaURL ?? Self.environment("TOLLAMA_BASE_URL") ?? c.baseURL
+        c.model = model
+        c.timeout = timeout
+        c.retries = retries
+        c.breakerFailures = breakerFailures
+        c.breakerCooldown = breakerCooldown.seconds
+        c.stateDir = stateDir ?? Self.defaultStateDir()
+        c.concurrency = concurrency
+        c.batchSize = batchSize
+        c.token = Self.environment("TOLLAMA_API_KEY")
+        return c
+    }
+
+    static func defaultStateDir() -> String? {
+        if let xdg = environment("XDG_STATE_HOME") { return xdg + "/tsfm" }
+        if let home = environment("HOME") { return home + "/.local/state/tsfm" }
+        return nil
+    }
 
     /// The runtime to use, or nil when none is available.
     public func makeRuntime(logger: Logger, deterministic: Bool) throws -> ModelRuntime? {
-        nil
+        TollamaRuntime(config: config(), logger: logger, seed: deterministic ? 0x7011_a3a : UInt64(truncatingIfNeeded: Timestamp.now().millis))
     }
 }
