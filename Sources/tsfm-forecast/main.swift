@@ -10,8 +10,8 @@ struct TsfmForecast: ParsableCommand {
             Without a subcommand, forecasts (see `tsfm-forecast forecast --help`).
 
             Examples:
-              tsfm-prep quotes.ndjson | tsfm-forecast | tsfm-post > forecasts.ndjson
-              tsfm-forecast --runtime baseline --deterministic examples/requests.ndjson
+              tsfm-prep quotes.ndjson | tsfm-forecast | tsfm-post > out.ndjson
+              tsfm-forecast --runtime baseline --deterministic requests.ndjson
               tsfm-forecast health
             """,
         version: TSFM.version,
@@ -25,36 +25,55 @@ struct ForecastCommand: ParsableCommand {
         commandName: "forecast",
         abstract: "Read forecast requests (NDJSON) and write forecasts: the request plus yhat_q and meta.",
         discussion: """
-            Policy (--runtime auto): a request is served by a baseline when prep marked it
-            ineligible (fallback reason ineligible_gap_too_long, too_short, illiquid,
-            ineligible_stale), when its liquidity_bucket is LOW or its volume_24h is below
-            --illiquid-volume (illiquid), or when the model call fails (tollama_timeout,
-            tollama_http_<status>, tollama_unreachable, tollama_invalid_response, circuit_open,
-            model_not_installed, baseline_only_mode); otherwise by the model. --runtime tollama
-            sends every valid request to the model; --runtime baseline serves all by baseline
+            Policy (--runtime auto): a request is served by a baseline when prep
+            marked it ineligible (fallback reason ineligible_gap_too_long, too_short,
+            illiquid, ineligible_stale), when its liquidity_bucket is LOW or its
+            volume_24h is below --illiquid-volume (illiquid), or when the model call
+            fails (tollama_timeout, tollama_http_<status>, tollama_unreachable,
+            tollama_invalid_response, circuit_open, model_not_installed,
+            baseline_only_mode); otherwise by the model. --runtime tollama sends every
+            valid request to the model; --runtime baseline serves all by baseline
             (fallback_used false, fallback_reason null).
 
-            Baselines, computed in the request's transform space and mapped back to probabilities:
-              ewma     centred on the smoothed level, sd √(v·(h + λ)) from the EW variance v of
-                       one-step changes (--ewma-halflife) and the smoothing lag λ
-              kalman   local level (random walk + noise), variances by method of moments on the
-                       first differences; predictive variance P + h·q + r
-              rolling  empirical quantiles of h-step changes over the last --window points
-            --baseline auto tries them in that order; the first valid band wins. When none is
-            valid (e.g. a constant series) the band is flat at the last value, with the warning
-            degenerate_series (tsfm-post's width guard widens it).
+            tollama: --concurrency requests in flight over kept-alive connections,
+            --batch-size series per request; output order is input order. A call
+            that times out, cannot connect or gets 409/429/5xx is retried --retries
+            times; after --breaker-failures consecutive failed calls the breaker
+            opens for --breaker-cooldown (circuit_open), then one trial call decides.
+            When more than --baseline-only-share of the requests of the last
+            --baseline-only-window fell back, later runs go baseline-only until a
+            health probe succeeds after the cool-down. Identical requests within
+            --cache-ttl are answered from the cache (meta.cached true). The breaker,
+            the history and the cache live in --state-dir, shared by every run.
+            The bearer token comes from TOLLAMA_API_KEY only and is never shown.
 
-            Output: yhat_q {"<level>": [horizon_steps probabilities]} and meta {runtime,
-            model_name, model_version, latency_ms, input_len, transform, fallback_used,
-            fallback_reason, warnings, request_id, band_source[, cached]}. Every other field of
-            the request passes through unchanged. --deterministic drops latency_ms and derives
-            request_id from the request's bytes, for golden tests.
+            Baselines, computed in the request's transform space and mapped back:
+              ewma     centred on the smoothed level, sd √(v·(h + λ)) from the EW
+                       variance v of one-step changes (--ewma-halflife) and the
+                       smoothing lag λ
+              kalman   local level (random walk + noise), variances by method of
+                       moments on the first differences; variance P + h·q + r
+              rolling  empirical quantiles of h-step changes over the last --window
+                       points
+            --baseline auto tries them in that order; the first valid band wins.
+            When none is valid (e.g. a constant series) the band is flat at the last
+            value, with the warning degenerate_series (tsfm-post's width guard
+            widens it).
+
+            Output: yhat_q {"<level>": [horizon_steps probabilities]} and meta
+            {runtime, model_name, model_version, latency_ms, input_len, transform,
+            fallback_used, fallback_reason, warnings, request_id, band_source
+            [, cached]}. Every other field of the request passes through unchanged.
+            --deterministic drops latency_ms and derives request_id from the
+            request's bytes, for golden tests.
 
             Examples:
               tsfm-forecast requests.ndjson | tsfm-post > forecasts.ndjson
-              tsfm-forecast --runtime baseline --baseline kalman examples/requests.ndjson
-              tsfm-forecast --runtime baseline --deterministic examples/requests.ndjson | tsfm-post
-              tsfm-forecast --on-error skip --summary requests.ndjson | jq -c '.meta'
+              tsfm-forecast --model timesfm-2.5-200m --batch-size 25 requests.ndjson
+              tsfm-forecast --runtime baseline --baseline kalman requests.ndjson
+              tsfm-forecast --runtime baseline --deterministic requests.ndjson
+              tsfm-forecast --on-error skip --summary requests.ndjson | jq -c .meta
+              TOLLAMA_API_KEY=… tsfm-forecast health
             """
     )
 

@@ -184,19 +184,110 @@ struct TollamaTests {
 
     @Test func breakerOpensAfterFiveFailuresAcrossRunsAndClosesAfterAGoodTrial() throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-breaker-\(UUID().uuidString)").path
+        // Baseline-only mode off here: this test is about the breaker alone.
+        let flags = ["--model", "mock", "--baseline-only-share", "1"]
         let failing = try StandIn(["--mode", "status:503"])
-        let first = try runForecast(["--tollama-url", failing.url, "--model", "mock", "--retries", "0"], stateDir: state)
+        let first = try runForecast(["--tollama-url", failing.url, "--retries", "0"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { first.reasons[$0] == "tollama_http_503" })
         let seen = failing.forecastCalls.count
+        #expect(seen == eligibleLines.count)
         // A second process run: the breaker is open, nothing is sent.
-        let second = try runForecast(["--tollama-url", failing.url, "--model", "mock"], stateDir: state)
+        let second = try runForecast(["--tollama-url", failing.url] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { second.reasons[$0] == "circuit_open" })
         #expect(failing.forecastCalls.count == seen)
-        // After the cool-down a good call closes it again.
+        // After the cool-down one trial call decides; when it fails, the rest are not sent.
+        let trial = try runForecast(["--tollama-url", failing.url, "--retries", "0", "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        #expect(failing.forecastCalls.count == seen + 1)
+        #expect(trial.reasons[eligibleLines[0]] == "tollama_http_503")
+        #expect(eligibleLines.dropFirst().allSatisfy { trial.reasons[$0] == "circuit_open" })
+        // A good trial closes it again, and the run goes on with the model.
         let healthy = try StandIn()
-        let third = try runForecast(["--tollama-url", healthy.url, "--model", "mock", "--breaker-cooldown", "0s"], stateDir: state)
+        let third = try runForecast(["--tollama-url", healthy.url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" })
+        #expect(healthy.forecastCalls.count == eligibleLines.count)
         #expect(BreakerStore(directory: state).load() == BreakerState())
+    }
+
+    @Test func cacheServesARepeatWithinTheTTLAndNotAfter() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-cache-\(UUID().uuidString)").path
+        let daemon = try StandIn()
+        let first = try runForecast(["--tollama-url", daemon.url, "--model", "mock"], stateDir: state)
+        #expect(eligibleLines.allSatisfy { first.runtimes[$0] == "tollama" && first.metas[$0][MetaKey.cached] == nil })
+        #expect(daemon.forecastCalls.count == eligibleLines.count)
+        // The same requests again: served from the cache, the daemon is not called.
+        let second = try runForecast(["--tollama-url", daemon.url, "--model", "mock"], stateDir: state)
+        #expect(eligibleLines.allSatisfy { second.runtimes[$0] == "tollama" && second.metas[$0][MetaKey.cached]?.bool == true })
+        #expect(daemon.forecastCalls.count == eligibleLines.count)
+        #expect(first.stdout.split(separator: "\n").map(String.init)
+            == second.stdout.split(separator: "\n").map { $0.replacingOccurrences(of: ",\"cached\":true", with: "") },
+            "a cached band is the band")
+        // --no-cache calls the daemon.
+        _ = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--no-cache"], stateDir: state)
+        #expect(daemon.forecastCalls.count == 2 * eligibleLines.count)
+        // Entries older than the TTL are not used: age them by two minutes.
+        let dir = state + "/cache"
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".json") }
+        #expect(files.count == eligibleLines.count)
+        for name in files {
+            let path = dir + "/" + name
+            var object = try JSONValue.parse(String(contentsOfFile: path, encoding: .utf8)).object!
+            object["stored_at_ms"] = .int(object["stored_at_ms"]!.int! - 120_000)
+            try JSONValue.object(object).jsonText().write(toFile: path, atomically: true, encoding: .utf8)
+        }
+        let third = try runForecast(["--tollama-url", daemon.url, "--model", "mock"], stateDir: state)
+        #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" && third.metas[$0][MetaKey.cached] == nil })
+        #expect(daemon.forecastCalls.count == 3 * eligibleLines.count)
+    }
+
+    @Test func mostlyFailingRunsTurnOnBaselineOnlyModeUntilAHealthProbeSucceeds() throws {
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-mode-\(UUID().uuidString)").path
+        let flags = ["--model", "mock", "--retries", "0", "--breaker-failures", "100"]
+        let failing = try StandIn(["--mode", "status:503"])
+        let first = try runForecast(["--tollama-url", failing.url] + flags, stateDir: state)
+        #expect(eligibleLines.allSatisfy { first.reasons[$0] == "tollama_http_503" })
+        #expect(first.stderr.contains("later runs go baseline-only"))
+        // The next run does not call the daemon, healthy or not, within the cool-down.
+        let healthy = try StandIn()
+        let second = try runForecast(["--tollama-url", healthy.url] + flags, stateDir: state)
+        #expect(eligibleLines.allSatisfy { second.reasons[$0] == "baseline_only_mode" })
+        #expect(healthy.requests.isEmpty)
+        #expect(second.metas.count == 12, "no record lost")
+        // After the cool-down a failed probe keeps the mode (and the forecast endpoint untouched).
+        let unreachable = try runForecast(["--tollama-url", "http://127.0.0.1:1", "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        #expect(eligibleLines.allSatisfy { unreachable.reasons[$0] == "baseline_only_mode" })
+        #expect(FallbackHistoryStore(directory: state).load().lastProbeMs != nil)
+        // A successful probe ends it.
+        let third = try runForecast(["--tollama-url", healthy.url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" })
+        #expect(healthy.requests.contains { ($0["path"] as? String) == "/v1/health" })
+        #expect(FallbackHistoryStore(directory: state).load().baselineOnlySinceMs == nil)
+    }
+
+    @Test func healthReportsTheDaemonAndTheState() throws {
+        let daemon = try StandIn()
+        let p = Process()
+        p.executableURL = repoRoot.appendingPathComponent(".build/debug/tsfm-forecast")
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-health-\(UUID().uuidString)").path
+        p.arguments = ["health", "--tollama-url", daemon.url, "--state-dir", state]
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let object = try JSONValue.parse(text).object!
+        #expect(object["version"]?.string == "0.0-standin")
+        #expect(object["models"]?.array?.compactMap(\.string) == ["chronos2", "mock"])
+        #expect(object["breaker"]?.object?["state"]?.string == "closed")
+        #expect(object["baseline_only_mode"]?.object?["state"]?.string == "off")
+
+        let dead = Process()
+        dead.executableURL = p.executableURL
+        dead.arguments = ["health", "--tollama-url", "http://127.0.0.1:1", "--state-dir", state]
+        dead.standardOutput = Pipe()
+        try dead.run()
+        dead.waitUntilExit()
+        #expect(dead.terminationStatus == 69)
     }
 
     @Test func batchingAndConcurrencyKeepOrder() throws {
@@ -205,5 +296,61 @@ struct TollamaTests {
         let batched = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--concurrency", "4", "--batch-size", "3"])
         #expect(plain.stdout == batched.stdout)
         #expect(eligibleLines.allSatisfy { batched.runtimes[$0] == "tollama" })
+    }
+}
+
+@Suite("tollama state: fallback history, response cache")
+struct TollamaStateTests {
+    @Test func baselineOnlyModeNeedsMoreThanTheShareOverEnoughRecentRequests() {
+        var h = FallbackHistory()
+        let window: Int64 = 300_000
+        let tooFew = h.record(requests: 4, fallbacks: 4, nowMs: 1_000, windowMs: window, share: 0.5, minRequests: 5)
+        #expect(!tooFew, "too few requests")
+        let half = h.record(requests: 4, fallbacks: 0, nowMs: 2_000, windowMs: window, share: 0.5, minRequests: 5)
+        #expect(!half, "4 of 8: not above half")
+        let above = h.record(requests: 1, fallbacks: 1, nowMs: 3_000, windowMs: window, share: 0.5, minRequests: 5)
+        #expect(above, "5 of 9")
+        #expect(h.baselineOnlySinceMs == 3_000)
+        #expect(!h.probeDue(nowMs: 100_000, cooldownSeconds: 120))
+        #expect(h.probeDue(nowMs: 123_000, cooldownSeconds: 120))
+        h.lastProbeMs = 123_000
+        #expect(!h.probeDue(nowMs: 200_000, cooldownSeconds: 120), "one probe per cool-down")
+        h.leave()
+        #expect(h == FallbackHistory())
+        // Old runs leave the window.
+        _ = h.record(requests: 10, fallbacks: 10, nowMs: 0, windowMs: window, share: 0.5, minRequests: 50)
+        _ = h.record(requests: 10, fallbacks: 0, nowMs: 400_000, windowMs: window, share: 0.5, minRequests: 5)
+        #expect(h.entries.count == 1 && h.totals(nowMs: 400_000, windowMs: window) == (10, 0))
+    }
+
+    func call(_ id: String = "m", model: String = "mock", y: [Double] = [0.4, 0.5, 0.6], levels: [Double] = [0.1, 0.5, 0.9]) throws -> ModelCall {
+        let line = """
+            {"market_id":"\(id)","as_of_ts":"2026-11-20T12:00:00Z","freq":"5m","horizon_steps":2,"quantiles":\(levels),"y":\(y)}
+            """
+        return ModelCall(request: try ForecastRequest(record: try Record(line)), requestId: "r", modelName: model)
+    }
+
+    @Test func cacheKeysNameTheContentNotTheMarket() throws {
+        let base = ResponseCache.key(try call())
+        let otherMarket = ResponseCache.key(try call("other-market"))
+        let otherModel = ResponseCache.key(try call(model: "chronos2"))
+        let otherSeries = ResponseCache.key(try call(y: [0.4, 0.5, 0.6000001]))
+        let otherLevels = ResponseCache.key(try call(levels: [0.05, 0.5, 0.95]))
+        #expect(otherMarket == base)
+        #expect(Set([base, otherModel, otherSeries, otherLevels]).count == 4)
+        #expect(base.count == 32)
+    }
+
+    @Test func cacheRoundTripsABandExactlyWithinTheTTL() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-cache-unit-\(UUID().uuidString)").path
+        let cache = ResponseCache(stateDir: dir, ttlSeconds: 60)
+        let c = try call()
+        let band = QuantileBand(levels: [0.1, 0.5, 0.9], values: [[0.1 + 1e-17, 0.2], [0.3, 1.0 / 3], [0.7, 0.9]])
+        try cache.store(c, ModelForecast(band: band, modelName: "mock", modelVersion: "v1", latencyMs: 12, warnings: ["w"]), nowMs: 1_000_000)
+        let hit = cache.lookup(c, nowMs: 1_059_999)
+        #expect(hit?.band == band && hit?.cached == true && hit?.modelVersion == "v1" && hit?.warnings == ["w"])
+        #expect(cache.lookup(c, nowMs: 1_060_000) == nil)
+        #expect(cache.lookup(try call(y: [0.1, 0.2, 0.3]), nowMs: 1_000_001) == nil)
+        #expect(ResponseCache(stateDir: dir, ttlSeconds: 0).lookup(c, nowMs: 1_000_001) == nil, "TTL 0 turns it off")
     }
 }

@@ -82,6 +82,7 @@ public final class Forecaster {
     /// `RecordStream` (stop with a located error, or an error record and exit 65 at the end);
     /// error records from earlier stages pass through unchanged, in their place.
     public func run(input: NDJSONInput, output: OutputSink, onError: OnErrorPolicy, progress: ProgressMeter? = nil) throws {
+        defer { runtime?.finish() }
         try input.forEachLine { bytes, location in
             progress?.tick()
             var record: Record

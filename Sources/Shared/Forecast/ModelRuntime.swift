@@ -55,10 +55,16 @@ public protocol ModelRuntime: AnyObject {
     /// The model asked for when a request names none (`model.model_name`), i.e. `--model`.
     /// Has a default (below), so a runtime need not implement it.
     var defaultModelName: String { get }
+
+    /// Called once after the last `forecast` of a run (to save what the runtime keeps across
+    /// runs). Has a default that does nothing.
+    func finish()
 }
 
 extension ModelRuntime {
     /// The model asked for when a request names none (`model.model_name`): the runtime's
     /// `--model`. A runtime overrides it; this default is DESIGN.md's default model.
     public var defaultModelName: String { "chronos2" }
+
+    public func finish() {}
 }

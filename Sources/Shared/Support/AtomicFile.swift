@@ -5,7 +5,8 @@ import Glibc
 /// Files a tool writes besides stdout (parameter files, reports) are never left half-written.
 public enum AtomicFile {
     /// Temp file in the target's directory (so rename is atomic), full write, fsync, rename.
-    public static func write(_ bytes: [UInt8], to path: String) throws {
+    /// `durable: false` skips the fsync, for files whose loss in a crash costs nothing (a cache).
+    public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
         let slash = path.lastIndex(of: "/")
         let dir = slash.map { String(path[..<$0]) } ?? "."
         let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
@@ -27,7 +28,7 @@ public enum AtomicFile {
             }
             offset += n
         }
-        if fsync(fd) != 0 {
+        if durable && fsync(fd) != 0 {
             let error = fail("fsync")
             close(fd)
             unlink(temp)

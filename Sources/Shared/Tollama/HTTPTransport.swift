@@ -134,6 +134,36 @@ final class HTTPTransport {
 }
 
 /// One reusable easy handle and the buffer its answer is written into.
+extension HTTPTransport {
+    /// One GET, waited for (health probes, `tsfm-forecast health`).
+    func get(_ url: String, token: String?, timeout: Double) -> HTTPResult? {
+        var headers = ["Accept: application/json"]
+        if let token, !token.isEmpty { headers.append("Authorization: Bearer \(token)") }
+        let one = SingleRequest(HTTPRequest(method: "GET", url: url, headers: headers, body: nil, timeout: timeout))
+        run(one)
+        return one.result
+    }
+}
+
+/// One request through the transport.
+final class SingleRequest: ExchangeScheduler {
+    let request: HTTPRequest
+    var started = false
+    var result: HTTPResult?
+
+    init(_ request: HTTPRequest) { self.request = request }
+
+    func nextReady(now: Double) -> (token: Int, request: HTTPRequest)? {
+        guard !started else { return nil }
+        started = true
+        return (0, request)
+    }
+
+    func nextWakeup() -> Double? { nil }
+    func complete(token: Int, result: HTTPResult, now: Double) { self.result = result }
+    var isFinished: Bool { result != nil }
+}
+
 final class EasyHandle {
     let easy: UnsafeMutableRawPointer
     private let sink = BodySink()

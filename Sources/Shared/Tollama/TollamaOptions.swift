@@ -24,8 +24,20 @@ public struct TollamaOptions: ParsableArguments {
     @Option(help: "How long an open breaker sends everything to the baseline.")
     public var breakerCooldown: DurationArgument = DurationArgument(seconds: 120, text: "120s")
 
-    @Option(help: "Where the breaker state lives (default $XDG_STATE_HOME/tsfm, else ~/.local/state/tsfm).")
+    @Option(help: "Where the breaker, fallback history and cache live (default $XDG_STATE_HOME/tsfm, else ~/.local/state/tsfm).")
     public var stateDir: String?
+
+    @Option(help: "How long an answer serves identical requests (same model, levels, horizon, series).")
+    public var cacheTTL: DurationArgument = DurationArgument(seconds: 60, text: "60s")
+
+    @Flag(help: "Do not use the response cache (neither read nor write it).")
+    public var noCache = false
+
+    @Option(help: "Go baseline-only when more than this share of recent requests fell back (1 = never).")
+    public var baselineOnlyShare: Double = 0.5
+
+    @Option(help: "How far back 'recent' reaches for --baseline-only-share.")
+    public var baselineOnlyWindow: DurationArgument = DurationArgument(seconds: 300, text: "5m")
 
     @Option(help: "Requests in flight at once.")
     public var concurrency: Int = 8
@@ -39,6 +51,7 @@ public struct TollamaOptions: ParsableArguments {
         guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
         guard retries >= 0 else { throw ValidationError("--retries must not be negative") }
         guard breakerFailures >= 1 else { throw ValidationError("--breaker-failures must be at least 1") }
+        guard baselineOnlyShare >= 0, baselineOnlyShare <= 1 else { throw ValidationError("--baseline-only-share must be in 0…1") }
         guard concurrency >= 1, concurrency <= 256 else { throw ValidationError("--concurrency must be in 1…256") }
         guard batchSize >= 1, batchSize <= 1000 else { throw ValidationError("--batch-size must be in 1…1000") }
     }
@@ -61,6 +74,9 @@ public struct TollamaOptions: ParsableArguments {
         c.stateDir = stateDir ?? Self.defaultStateDir()
         c.concurrency = concurrency
         c.batchSize = batchSize
+        c.cacheTTL = noCache ? 0 : cacheTTL.seconds
+        c.baselineOnlyShare = baselineOnlyShare
+        c.baselineOnlyWindow = baselineOnlyWindow.seconds
         c.token = Self.environment("TOLLAMA_API_KEY")
         return c
     }

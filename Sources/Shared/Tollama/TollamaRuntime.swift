@@ -16,26 +16,49 @@ public struct TollamaConfig: Sendable {
     public var stateDir: String?
     public var concurrency = 8
     public var batchSize = 1
+    /// Seconds an answer may be reused for an identical request; 0 turns the cache off.
+    public var cacheTTL = 60.0
+    /// Baseline-only mode: more than this share of fallbacks…
+    public var baselineOnlyShare = 0.5
+    /// …over this many seconds…
+    public var baselineOnlyWindow = 300.0
+    /// …among at least this many requests.
+    public var baselineOnlyMinRequests = 5
     /// From `TOLLAMA_API_KEY` only; never logged, never in an error or a record.
     public var token: String?
     public init() {}
+
+    /// The base URL joined with `path`.
+    public func url(_ path: String) -> String {
+        var base = baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        return base + path
+    }
 }
 
-/// The tollama model runtime: sends a chunk of calls as batched requests, concurrently over
-/// kept-alive connections, retries what can succeed on retry, falls back to `/v1/forecast` after
-/// the framework's plain 404, and keeps the circuit breaker. Every failure comes back as an
-/// outcome with a reason code; nothing here throws for the daemon's trouble.
+/// The tollama model runtime: answers from the response cache what it can, sends the rest as
+/// batched requests, concurrently over kept-alive connections, retries what can succeed on
+/// retry, falls back to `/v1/forecast` after the framework's plain 404, and keeps the circuit
+/// breaker and the baseline-only mode's history. Every failure comes back as an outcome with a
+/// reason code; nothing here throws for the daemon's trouble.
 public final class TollamaRuntime: ModelRuntime {
     public let config: TollamaConfig
     let logger: Logger
     let transport: HTTPTransport
     let breaker: BreakerStore
+    let history: FallbackHistoryStore
+    let cache: ResponseCache
     var rng: SplitMix64
     let wallClockMs: () -> Int64
     /// Set once `/api/forecast` answered a plain 404: the rest of the run uses `/v1/forecast`.
     public internal(set) var usesV1 = false
     /// Breaker state for runs without a state dir.
     var memoryBreaker = BreakerState()
+    /// Decided once, at the run's first call: is the run baseline-only?
+    var baselineOnly: Bool?
+    /// Model-bound requests and their fallbacks not yet added to the history.
+    var unrecorded = (requests: 0, fallbacks: 0)
+    var lastRecordMs: Int64 = 0
 
     public init(config: TollamaConfig, logger: Logger, seed: UInt64 = UInt64(truncatingIfNeeded: Timestamp.now().millis) ^ UInt64(getpid()),
                 wallClockMs: @escaping () -> Int64 = { Timestamp.now().millis }) {
@@ -43,8 +66,11 @@ public final class TollamaRuntime: ModelRuntime {
         self.logger = logger
         transport = HTTPTransport(maxInFlight: config.concurrency)
         breaker = BreakerStore(directory: config.stateDir)
+        history = FallbackHistoryStore(directory: config.stateDir)
+        cache = ResponseCache(stateDir: config.stateDir, ttlSeconds: config.cacheTTL)
         rng = SplitMix64(seed: seed)
         self.wallClockMs = wallClockMs
+        lastRecordMs = wallClockMs()
     }
 
     public var chunkSize: Int { max(1, config.concurrency * config.batchSize) }
@@ -55,13 +81,82 @@ public final class TollamaRuntime: ModelRuntime {
     public func forecast(_ calls: [ModelCall]) -> [ModelOutcome] {
         guard !calls.isEmpty else { return [] }
         let now = wallClockMs()
-        let state = breakerState()
-        if state.phase(nowMs: now, cooldownSeconds: config.breakerCooldown) == "open" {
-            return calls.map { _ in .failure(.circuitOpen, detail: "the circuit breaker is open after \(state.consecutiveFailures) failures") }
+        var outcomes = [ModelOutcome?](repeating: nil, count: calls.count)
+        var pending: [Int] = []
+        for (i, call) in calls.enumerated() {
+            if let hit = cache.lookup(call, nowMs: now) { outcomes[i] = .success(hit) } else { pending.append(i) }
         }
-        let scheduler = BatchScheduler(runtime: self, calls: calls, batches: batches(calls))
+        if !pending.isEmpty && isBaselineOnly(nowMs: now) {
+            for i in pending {
+                outcomes[i] = .failure(.baselineOnlyMode, detail: "recent runs mostly fell back; baseline-only until a health probe succeeds")
+            }
+            return outcomes.map { $0! }
+        }
+        let sent = pending.map { calls[$0] }
+        for (i, outcome) in zip(pending, callDaemon(sent)) {
+            outcomes[i] = outcome
+            if case .success(let forecast) = outcome {
+                do { try cache.store(calls[i], forecast, nowMs: now) } catch {
+                    logger.info("cannot store an answer in the cache", [("error", .string("\(error)"))])
+                }
+            }
+        }
+        let final = outcomes.map { $0! }
+        var reasons: [String: Int] = [:]
+        for case .failure(let reason, _) in final { reasons[reason.rawValue, default: 0] += 1 }
+        unrecorded.requests += calls.count
+        unrecorded.fallbacks += reasons.values.reduce(0, +)
+        if now - lastRecordMs >= 60_000 { recordHistory(nowMs: now) }
+        if !reasons.isEmpty {
+            logger.warning("tollama could not serve some requests; they fall back to a baseline", [
+                ("failed", .int(reasons.values.reduce(0, +))), ("of", .int(calls.count)), ("url", .string(config.baseURL)),
+                ("reasons", .object(JSONObject(reasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
+            ])
+        }
+        return final
+    }
+
+    public func finish() {
+        recordHistory(nowMs: wallClockMs())
+    }
+
+    /// Sends calls to the daemon under the circuit breaker: nothing while it is open; when the
+    /// cool-down is over, one trial request first, and the rest only if it succeeds.
+    func callDaemon(_ calls: [ModelCall]) -> [ModelOutcome] {
+        guard !calls.isEmpty else { return [] }
+        let state = breakerState()
+        let open: (BreakerState) -> ModelOutcome = {
+            .failure(.circuitOpen, detail: "the circuit breaker is open after \($0.consecutiveFailures) consecutive failures")
+        }
+        var batches = batches(calls)
+        var outcomes = [ModelOutcome?](repeating: nil, count: calls.count)
+        switch state.phase(nowMs: wallClockMs(), cooldownSeconds: config.breakerCooldown) {
+        case "open":
+            return calls.map { _ in open(state) }
+        case "half_open":
+            let trial = batches.removeFirst()
+            let results = send(calls, [trial])
+            for i in trial { outcomes[i] = results[i] }
+            guard results.contains(where: { if case .success? = $0 { return true } else { return false } }) else {
+                logger.info("the circuit breaker's trial call failed; it stays open")
+                let now = breakerState()
+                return outcomes.map { $0 ?? open(now) }
+            }
+            logger.info("the circuit breaker's trial call succeeded; it is closed again")
+        default:
+            break
+        }
+        if !batches.isEmpty {
+            for (i, outcome) in send(calls, batches).enumerated() where outcome != nil { outcomes[i] = outcome }
+        }
+        return outcomes.map { $0 ?? .failure(.tollamaInvalidResponse, detail: "no answer") }
+    }
+
+    /// Runs the given batches of `calls` through the transport and records each request's
+    /// outcome in the breaker. The result has an outcome at the index of every call sent.
+    func send(_ calls: [ModelCall], _ batches: [[Int]]) -> [ModelOutcome?] {
+        let scheduler = BatchScheduler(runtime: self, calls: calls, batches: batches)
         transport.run(scheduler)
-        // Breaker: each request's outcome, in completion order.
         let record: (inout BreakerState) -> Void = { state in
             for success in scheduler.callResults {
                 state.record(success: success, nowMs: self.wallClockMs(), threshold: self.config.breakerFailures)
@@ -72,16 +167,68 @@ public final class TollamaRuntime: ModelRuntime {
         } else {
             do { try breaker.update(record) } catch { logger.warning("cannot update the breaker state", [("error", .string("\(error)"))]) }
         }
-        let outcomes = scheduler.outcomes.map { $0 ?? .failure(.tollamaInvalidResponse, detail: "no answer") }
-        var reasons: [String: Int] = [:]
-        for case .failure(let reason, _) in outcomes { reasons[reason.rawValue, default: 0] += 1 }
-        if !reasons.isEmpty {
-            logger.warning("tollama could not serve some requests; they fall back to a baseline", [
-                ("failed", .int(reasons.values.reduce(0, +))), ("of", .int(calls.count)), ("url", .string(config.baseURL)),
-                ("reasons", .object(JSONObject(reasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
+        return scheduler.outcomes
+    }
+
+    /// Whether this run goes baseline-only, decided at its first call: the mode is on and
+    /// either its cool-down is not over or the health probe fails.
+    func isBaselineOnly(nowMs: Int64) -> Bool {
+        if let decided = baselineOnly { return decided }
+        let state = history.load()
+        var decided = state.baselineOnlySinceMs != nil
+        if decided && state.probeDue(nowMs: nowMs, cooldownSeconds: config.breakerCooldown) {
+            let healthy = probeHealth()
+            do {
+                try history.update { h in
+                    if healthy { h.leave() } else { h.lastProbeMs = nowMs }
+                }
+            } catch {
+                logger.warning("cannot update the fallback history", [("error", .string("\(error)"))])
+            }
+            if healthy {
+                logger.info("tollama's health probe succeeded; leaving baseline-only mode")
+                decided = false
+            }
+        }
+        if decided {
+            logger.warning("baseline-only mode: recent runs mostly fell back, so this run does not call tollama", [
+                ("until", .string("a health probe succeeds, at most every \(config.breakerCooldown)s")),
+                ("state_dir", .string(config.stateDir ?? "")),
             ])
         }
-        return outcomes
+        baselineOnly = decided
+        return decided
+    }
+
+    /// GET /v1/health, else /api/version: does the daemon answer 200?
+    func probeHealth() -> Bool {
+        for path in ["/v1/health", "/api/version"] {
+            if case .response(200, _)? = transport.get(config.url(path), token: config.token, timeout: config.timeout) { return true }
+        }
+        return false
+    }
+
+    /// Adds this run's counts to the history in the state dir (which may turn baseline-only mode on).
+    func recordHistory(nowMs: Int64) {
+        lastRecordMs = nowMs
+        guard unrecorded.requests > 0 else { return }
+        let counts = unrecorded
+        unrecorded = (0, 0)
+        do {
+            let turnedOn = try history.update { h in
+                h.record(requests: counts.requests, fallbacks: counts.fallbacks, nowMs: nowMs,
+                         windowMs: Int64(config.baselineOnlyWindow * 1000), share: config.baselineOnlyShare,
+                         minRequests: config.baselineOnlyMinRequests)
+            }
+            if turnedOn == true {
+                logger.warning("most recent requests fell back: later runs go baseline-only until tollama's health probe succeeds", [
+                    ("share_above", .double(config.baselineOnlyShare)), ("window_s", .double(config.baselineOnlyWindow)),
+                    ("probe_after_s", .double(config.breakerCooldown)),
+                ])
+            }
+        } catch {
+            logger.warning("cannot update the fallback history", [("error", .string("\(error)"))])
+        }
     }
 
     /// Groups calls that can share a request (same model, horizon, levels; distinct ids), at most
@@ -103,11 +250,7 @@ public final class TollamaRuntime: ModelRuntime {
         return out
     }
 
-    func url(_ path: String) -> String {
-        var base = config.baseURL
-        while base.hasSuffix("/") { base.removeLast() }
-        return base + path
-    }
+    func url(_ path: String) -> String { config.url(path) }
 
     func jitteredBackoff() -> Double { config.backoff + config.jitter * rng.uniform() }
 

@@ -1,0 +1,63 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The small files tsfm-forecast keeps between runs (`--state-dir`): the circuit breaker, the
+/// recent fallback share behind baseline-only mode, and the response cache. Cron runs every 5
+/// minutes share them, so each read-change-write happens under an exclusive `flock` on
+/// `state.lock` and each file is replaced atomically (a reader never sees half a file).
+public struct StateDir: Sendable {
+    public let path: String
+
+    public init(_ path: String) { self.path = path }
+
+    /// The JSON object in `name`, or nil when it is missing or unreadable (state is advisory:
+    /// a damaged file is treated as no state, never as an error).
+    public func read(_ name: String) -> JSONObject? {
+        guard let bytes = Self.contents(of: path + "/" + name) else { return nil }
+        return (try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)))?.object
+    }
+
+    /// Reads `name`, lets `change` edit it, and writes it back, all under the directory's lock.
+    /// Returns what `change` returns. Nothing is written when nothing changed.
+    @discardableResult
+    public func update<T>(_ name: String, _ change: (inout JSONObject) -> T) throws -> T {
+        try Self.makeDirectory(path)
+        let lock = open(path + "/state.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw ToolError(.ioError, "cannot open \(path)/state.lock: \(String(cString: strerror(errno)))") }
+        defer { close(lock) }
+        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        defer { flock(lock, LOCK_UN) }
+        let before = read(name)
+        var object = before ?? JSONObject()
+        let result = change(&object)
+        if object == before { return result }
+        try AtomicFile.write(Array((try JSONValue.object(object).jsonText() + "\n").utf8), to: path + "/" + name)
+        return result
+    }
+
+    static func contents(of file: String) -> [UInt8]? {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = Glibc.read(fd, &chunk, chunk.count)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        return bytes
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        var current = path.hasPrefix("/") ? "" : "."
+        for part in path.split(separator: "/") {
+            current += "/" + part
+            if mkdir(current, 0o755) != 0 && errno != EEXIST {
+                throw ToolError(.ioError, "cannot create \(current): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+}
