@@ -116,9 +116,10 @@ struct TollamaTests {
 
     @Test func modelNotInstalledIsItsOwnReason() throws {
         let daemon = try StandIn()
-        let run = try runForecast(["--tollama-url", daemon.url, "--model", "timesfm-2.5-200m", "--retries", "3"])
-        #expect(eligibleLines.allSatisfy { run.reasons[$0] == "model_not_installed" })
+        let run = try runForecast(["--tollama-url", daemon.url, "--model", "timesfm-2.5-200m", "--retries", "3", "--concurrency", "1"])
+        #expect(eligibleLines.allSatisfy { run.reasons[$0] == "model_not_installed" }, "our mistake never opens the breaker")
         #expect(daemon.forecastCalls.count == eligibleLines.count, "a 404 is never retried")
+        #expect(run.stderr.contains("tollama pull timesfm-2.5-200m"))
     }
 
     @Test func serverErrorsAreRetriedOnce() throws {
@@ -208,6 +209,16 @@ struct TollamaTests {
         #expect(BreakerStore(directory: state).load() == BreakerState())
     }
 
+    @Test func breakerStopsSendingWithinARun() throws {
+        let failing = try StandIn(["--mode", "status:502"])
+        let run = try runForecast(["--tollama-url", failing.url, "--model", "mock", "--retries", "0", "--concurrency", "1",
+                                   "--baseline-only-share", "1"])
+        #expect(failing.forecastCalls.count == 5)
+        #expect(eligibleLines.prefix(5).allSatisfy { run.reasons[$0] == "tollama_http_502" })
+        #expect(eligibleLines.dropFirst(5).allSatisfy { run.reasons[$0] == "circuit_open" })
+        #expect(run.metas.count == 12)
+    }
+
     @Test func cacheServesARepeatWithinTheTTLAndNotAfter() throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-cache-\(UUID().uuidString)").path
         let daemon = try StandIn()
@@ -259,7 +270,8 @@ struct TollamaTests {
         // A successful probe ends it.
         let third = try runForecast(["--tollama-url", healthy.url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" })
-        #expect(healthy.requests.contains { ($0["path"] as? String) == "/v1/health" })
+        let probe = healthy.requests.first { ($0["path"] as? String) == "/v1/health" }
+        #expect(((probe?["headers"] as? [String: String])?["x-request-id"] ?? "").count == 36, "the probe carries a request id")
         #expect(FallbackHistoryStore(directory: state).load().baselineOnlySinceMs == nil)
     }
 
@@ -332,13 +344,19 @@ struct TollamaStateTests {
 
     @Test func cacheKeysNameTheContentNotTheMarket() throws {
         let base = ResponseCache.key(try call())
+        let otherDaemon = ResponseCache.key(try call(), scope: "http://elsewhere:11435")
         let otherMarket = ResponseCache.key(try call("other-market"))
         let otherModel = ResponseCache.key(try call(model: "chronos2"))
         let otherSeries = ResponseCache.key(try call(y: [0.4, 0.5, 0.6000001]))
         let otherLevels = ResponseCache.key(try call(levels: [0.05, 0.5, 0.95]))
         #expect(otherMarket == base)
-        #expect(Set([base, otherModel, otherSeries, otherLevels]).count == 4)
+        #expect(Set([base, otherDaemon, otherModel, otherSeries, otherLevels]).count == 5)
         #expect(base.count == 32)
+    }
+
+    @Test func streamedAnswersMayUseCRLF() throws {
+        let body = Array("{\"status\":\"loading model\"}\r\n{\"done\":true,\"response\":{\"model\":\"mock\",\"forecasts\":[]}}\r\n".utf8)
+        #expect(TollamaWire.answer(body)?["model"]?.string == "mock")
     }
 
     @Test func cacheRoundTripsABandExactlyWithinTheTTL() throws {

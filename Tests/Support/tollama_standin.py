@@ -37,6 +37,9 @@ def g(q):
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; without this, Nagle holds the body until the
+    # client's delayed ACK (40 ms), which uvicorn does not do.
+    disable_nagle_algorithm = True
 
     def log_message(self, *a):
         pass
@@ -177,6 +180,9 @@ class Handler(BaseHTTPRequestHandler):
 # A test runner may start us from a thread that blocks signals; the mask is inherited, so
 # unblock the ones that stop us.
 signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
+# The default listen backlog (5) drops the SYNs of a burst of connections, which then retry
+# after 1 s; the real daemon (uvicorn) listens with 2048.
+ThreadingHTTPServer.request_queue_size = 128
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)

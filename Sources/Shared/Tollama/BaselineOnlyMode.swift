@@ -58,7 +58,9 @@ public struct FallbackHistory: Equatable, Sendable {
     /// Whether a run starting at `nowMs` should probe the daemon's health to leave the mode.
     public func probeDue(nowMs: Int64, cooldownSeconds: Double) -> Bool {
         guard let since = baselineOnlySinceMs else { return false }
-        return Double(nowMs - max(since, lastProbeMs ?? since)) >= cooldownSeconds * 1000
+        let last = max(since, lastProbeMs ?? since)
+        // A clock that stepped back counts as the cool-down being over.
+        return nowMs < last || Double(nowMs - last) >= cooldownSeconds * 1000
     }
 
     /// The mode ends (a probe succeeded): the old counts no longer say anything.

@@ -5,22 +5,29 @@ public struct BreakerState: Equatable, Sendable {
     public var consecutiveFailures = 0
     /// When the breaker opened (ms since the epoch); nil when closed.
     public var openedAtMs: Int64?
+    /// When a run claimed the half-open trial call (so concurrent runs send only one).
+    public var trialStartedMs: Int64?
 
     public init() {}
 
     init(_ object: JSONObject) {
         consecutiveFailures = object["consecutive_failures"]?.int ?? 0
         openedAtMs = object["opened_at_ms"]?.int.map(Int64.init)
+        trialStartedMs = object["trial_started_ms"]?.int.map(Int64.init)
     }
 
     public var json: JSONValue {
-        ["consecutive_failures": .int(consecutiveFailures), "opened_at_ms": openedAtMs.map { .int(Int($0)) } ?? .null]
+        var o = JSONObject([("consecutive_failures", .int(consecutiveFailures)),
+                            ("opened_at_ms", openedAtMs.map { .int(Int($0)) } ?? .null)])
+        if let trialStartedMs { o["trial_started_ms"] = .int(Int(trialStartedMs)) }
+        return .object(o)
     }
 
     /// open, half_open (cool-down over: the next call is the trial) or closed.
     public func phase(nowMs: Int64, cooldownSeconds: Double) -> String {
         guard let opened = openedAtMs else { return "closed" }
-        return Double(nowMs - opened) >= cooldownSeconds * 1000 ? "half_open" : "open"
+        // A clock that stepped back counts as the cool-down being over.
+        return nowMs < opened || Double(nowMs - opened) >= cooldownSeconds * 1000 ? "half_open" : "open"
     }
 
     /// Records one call's outcome; opens after `threshold` consecutive failures.
@@ -48,13 +55,15 @@ public struct BreakerStore: Sendable {
         return BreakerState(object)
     }
 
-    /// Reads, changes and writes the state under the state dir's lock.
-    public func update(_ change: (inout BreakerState) -> Void) throws {
-        guard let directory else { return }
-        try StateDir(directory).update(Self.file) { object in
+    /// Reads, changes and writes the state under the state dir's lock; returns what `change` does.
+    @discardableResult
+    public func update<T>(_ change: (inout BreakerState) -> T) throws -> T? {
+        guard let directory else { return nil }
+        return try StateDir(directory).update(Self.file) { object in
             var state = BreakerState(object)
-            change(&state)
+            let result = change(&state)
             object = state.json.object ?? JSONObject()
+            return result
         }
     }
 }

@@ -98,7 +98,11 @@ final class HTTPTransport {
                     idle.append(handle)
                     continue
                 }
-                curl_multi_add_handle(multi, handle.easy)
+                guard curl_multi_add_handle(multi, handle.easy) == CURLM_OK else {
+                    scheduler.complete(token: token, result: .failure(TransportFailure(kind: .other, message: "libcurl refused the transfer")), now: now)
+                    idle.append(handle)
+                    continue
+                }
                 active[handle.easy] = (token, handle)
             }
             if active.isEmpty {
@@ -135,9 +139,10 @@ final class HTTPTransport {
 
 /// One reusable easy handle and the buffer its answer is written into.
 extension HTTPTransport {
-    /// One GET, waited for (health probes, `tsfm-forecast health`).
+    /// One GET, waited for (health probes, `tsfm-forecast health`), with a fresh `x-request-id`.
     func get(_ url: String, token: String?, timeout: Double) -> HTTPResult? {
-        var headers = ["Accept: application/json"]
+        var ids = RequestIdSource(deterministic: false)
+        var headers = ["Accept: application/json", "x-request-id: \(ids.next(for: []))"]
         if let token, !token.isEmpty { headers.append("Authorization: Bearer \(token)") }
         let one = SingleRequest(HTTPRequest(method: "GET", url: url, headers: headers, body: nil, timeout: timeout))
         run(one)

@@ -3,9 +3,9 @@ import Glibc
 #endif
 
 /// Answers the daemon gave recently, so an identical request within `--cache-ttl` (60 s) is
-/// served without calling it. Identical means: the same model, levels, horizon, frequency,
-/// transform and series content (the values sent as `target`); the market id and the clock time
-/// are not part of it, since the model's answer depends on neither.
+/// served without calling it. Identical means: the same daemon (base URL), model, levels,
+/// horizon, frequency, transform and series content (the values sent as `target`); the market
+/// id and the clock time are not part of it, since the model's answer depends on neither.
 ///
 /// One file per answer, `<state-dir>/cache/<key>.json`, replaced atomically (no lock needed:
 /// two runs storing the same answer write the same content). Entries past the TTL are ignored
@@ -13,20 +13,24 @@ import Glibc
 public final class ResponseCache {
     public let directory: String?
     public let ttlMs: Int64
+    /// What else an answer depends on: the daemon's base URL.
+    public let scope: String
     var pruned = false
 
-    /// `directory` nil (no state dir, or `--no-cache`) turns the cache off.
-    public init(stateDir: String?, ttlSeconds: Double) {
+    /// `stateDir` nil (no state dir) or a TTL of 0 (`--no-cache`) turns the cache off.
+    public init(stateDir: String?, ttlSeconds: Double, scope: String = "") {
         directory = ttlSeconds > 0 ? stateDir.map { $0 + "/cache" } : nil
-        ttlMs = Int64(ttlSeconds * 1000)
+        ttlMs = Int64(min(ttlSeconds, 1e9) * 1000)
+        self.scope = scope
     }
 
     public var isEnabled: Bool { directory != nil }
 
     /// The key of a call: 128 bits of FNV-1a over its identifying content, as hex.
-    public static func key(_ call: ModelCall) -> String {
+    public static func key(_ call: ModelCall, scope: String = "") -> String {
         let r = call.request
         var hash = ContentHash()
+        hash.add(scope)
         hash.add(call.modelName)
         hash.add(r.horizonSteps)
         for level in r.quantiles { hash.add(level) }
@@ -39,7 +43,7 @@ public final class ResponseCache {
         return hash.hex
     }
 
-    func path(_ call: ModelCall) -> String? { directory.map { "\($0)/\(Self.key(call)).json" } }
+    func path(_ call: ModelCall) -> String? { directory.map { "\($0)/\(Self.key(call, scope: scope)).json" } }
 
     /// The cached answer for `call`, marked `cached`, when one younger than the TTL exists.
     public func lookup(_ call: ModelCall, nowMs: Int64) -> ModelForecast? {

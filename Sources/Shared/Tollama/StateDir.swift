@@ -26,7 +26,9 @@ public struct StateDir: Sendable {
         let lock = open(path + "/state.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard lock >= 0 else { throw ToolError(.ioError, "cannot open \(path)/state.lock: \(String(cString: strerror(errno)))") }
         defer { close(lock) }
-        while flock(lock, LOCK_EX) != 0 && errno == EINTR {}
+        while flock(lock, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw ToolError(.ioError, "cannot lock \(path)/state.lock: \(String(cString: strerror(errno)))") }
+        }
         defer { flock(lock, LOCK_UN) }
         let before = read(name)
         var object = before ?? JSONObject()

@@ -15,7 +15,7 @@ public struct TollamaOptions: ParsableArguments {
     @Option(help: "Seconds per call, connect and transfer together.")
     public var timeout: Double = 2.0
 
-    @Option(help: "Retries of a call that can succeed on retry (connect failure, timeout, 409, 429, 5xx).")
+    @Option(help: "Retries of a call that can succeed on retry (connect failure, timeout, 409, 429, 500, 502, 503).")
     public var retries: Int = 1
 
     @Option(help: "Consecutive failed calls that open the circuit breaker.")
@@ -48,7 +48,10 @@ public struct TollamaOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
-        guard timeout > 0 else { throw ValidationError("--timeout must be positive") }
+        guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
+        for (flag, d) in [("--breaker-cooldown", breakerCooldown), ("--cache-ttl", cacheTTL), ("--baseline-only-window", baselineOnlyWindow)] {
+            guard d.seconds <= 1e9 else { throw ValidationError("\(flag) must be at most 1e9 seconds") }
+        }
         guard retries >= 0 else { throw ValidationError("--retries must not be negative") }
         guard breakerFailures >= 1 else { throw ValidationError("--breaker-failures must be at least 1") }
         guard baselineOnlyShare >= 0, baselineOnlyShare <= 1 else { throw ValidationError("--baseline-only-share must be in 0…1") }

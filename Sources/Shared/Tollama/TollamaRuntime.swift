@@ -59,6 +59,14 @@ public final class TollamaRuntime: ModelRuntime {
     /// Model-bound requests and their fallbacks not yet added to the history.
     var unrecorded = (requests: 0, fallbacks: 0)
     var lastRecordMs: Int64 = 0
+    /// For the run's warnings: calls seen, their fallback reasons, and whether (and after how
+    /// many calls) the first warning went out.
+    var runCalls = 0
+    /// Models already reported as not installed (once per run each).
+    var modelsReportedMissing: Set<String> = []
+    var runReasons: [String: Int] = [:]
+    var warned = false
+    var warnedAt = 0
 
     public init(config: TollamaConfig, logger: Logger, seed: UInt64 = UInt64(truncatingIfNeeded: Timestamp.now().millis) ^ UInt64(getpid()),
                 wallClockMs: @escaping () -> Int64 = { Timestamp.now().millis }) {
@@ -67,13 +75,15 @@ public final class TollamaRuntime: ModelRuntime {
         transport = HTTPTransport(maxInFlight: config.concurrency)
         breaker = BreakerStore(directory: config.stateDir)
         history = FallbackHistoryStore(directory: config.stateDir)
-        cache = ResponseCache(stateDir: config.stateDir, ttlSeconds: config.cacheTTL)
+        cache = ResponseCache(stateDir: config.stateDir, ttlSeconds: config.cacheTTL, scope: config.url(""))
         rng = SplitMix64(seed: seed)
         self.wallClockMs = wallClockMs
         lastRecordMs = wallClockMs()
     }
 
-    public var chunkSize: Int { max(1, config.concurrency * config.batchSize) }
+    /// Four rounds of requests per chunk, so the transport keeps every slot busy while a slow
+    /// answer is still out (the scheduler stops sending once the breaker would open).
+    public var chunkSize: Int { max(1, 4 * config.concurrency * config.batchSize) }
     public var defaultModelName: String { config.model }
 
     func breakerState() -> BreakerState { config.stateDir == nil ? memoryBreaker : breaker.load() }
@@ -107,17 +117,29 @@ public final class TollamaRuntime: ModelRuntime {
         unrecorded.requests += calls.count
         unrecorded.fallbacks += reasons.values.reduce(0, +)
         if now - lastRecordMs >= 60_000 { recordHistory(nowMs: now) }
-        if !reasons.isEmpty {
-            logger.warning("tollama could not serve some requests; they fall back to a baseline", [
-                ("failed", .int(reasons.values.reduce(0, +))), ("of", .int(calls.count)), ("url", .string(config.baseURL)),
-                ("reasons", .object(JSONObject(reasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
-            ])
+        runCalls += calls.count
+        for (reason, n) in reasons { runReasons[reason, default: 0] += n }
+        if !reasons.isEmpty && !warned {
+            // Once at the first trouble, and once more at the end if there was more.
+            warned = true
+            warnedAt = runCalls
+            warnFallbacks(reasons, of: calls.count, "tollama could not serve some requests; they fall back to a baseline")
         }
         return final
     }
 
     public func finish() {
         recordHistory(nowMs: wallClockMs())
+        if warned && runCalls > warnedAt {
+            warnFallbacks(runReasons, of: runCalls, "in all, tollama could not serve these requests of the run")
+        }
+    }
+
+    func warnFallbacks(_ reasons: [String: Int], of total: Int, _ message: String) {
+        logger.warning(message, [
+            ("failed", .int(reasons.values.reduce(0, +))), ("of", .int(total)), ("url", .string(config.baseURL)),
+            ("reasons", .object(JSONObject(reasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
+        ])
     }
 
     /// Sends calls to the daemon under the circuit breaker: nothing while it is open; when the
@@ -134,10 +156,11 @@ public final class TollamaRuntime: ModelRuntime {
         case "open":
             return calls.map { _ in open(state) }
         case "half_open":
+            guard claimTrial() else { return calls.map { _ in open(state) } }
             let trial = batches.removeFirst()
-            let results = send(calls, [trial])
+            let (results, healthy) = send(calls, [trial], isTrial: true)
             for i in trial { outcomes[i] = results[i] }
-            guard results.contains(where: { if case .success? = $0 { return true } else { return false } }) else {
+            guard healthy else {
                 logger.info("the circuit breaker's trial call failed; it stays open")
                 let now = breakerState()
                 return outcomes.map { $0 ?? open(now) }
@@ -147,18 +170,24 @@ public final class TollamaRuntime: ModelRuntime {
             break
         }
         if !batches.isEmpty {
-            for (i, outcome) in send(calls, batches).enumerated() where outcome != nil { outcomes[i] = outcome }
+            for (i, outcome) in send(calls, batches).outcomes.enumerated() where outcome != nil { outcomes[i] = outcome }
         }
         return outcomes.map { $0 ?? .failure(.tollamaInvalidResponse, detail: "no answer") }
     }
 
     /// Runs the given batches of `calls` through the transport and records each request's
-    /// outcome in the breaker. The result has an outcome at the index of every call sent.
-    func send(_ calls: [ModelCall], _ batches: [[Int]]) -> [ModelOutcome?] {
-        let scheduler = BatchScheduler(runtime: self, calls: calls, batches: batches)
+    /// outcome in the breaker. The result has an outcome at the index of every call sent, and
+    /// whether the daemon looked healthy (no request failed for its sake). A trial that only got
+    /// 4xx answers still shows the daemon up, so it closes the breaker.
+    func send(_ calls: [ModelCall], _ batches: [[Int]], isTrial: Bool = false) -> (outcomes: [ModelOutcome?], healthy: Bool) {
+        let scheduler = BatchScheduler(runtime: self, calls: calls, batches: batches,
+                                       consecutiveFailures: isTrial ? 0 : breakerState().consecutiveFailures)
         transport.run(scheduler)
+        let healthy = !scheduler.callResults.contains(false)
+        let results = isTrial && healthy && scheduler.callResults.isEmpty ? [true] : scheduler.callResults
         let record: (inout BreakerState) -> Void = { state in
-            for success in scheduler.callResults {
+            if isTrial { state.trialStartedMs = nil }
+            for success in results {
                 state.record(success: success, nowMs: self.wallClockMs(), threshold: self.config.breakerFailures)
             }
         }
@@ -167,7 +196,25 @@ public final class TollamaRuntime: ModelRuntime {
         } else {
             do { try breaker.update(record) } catch { logger.warning("cannot update the breaker state", [("error", .string("\(error)"))]) }
         }
-        return scheduler.outcomes
+        return (scheduler.outcomes, healthy)
+    }
+
+    /// Under the state dir's lock: is this run the one to send the half-open trial? Another
+    /// run's claim counts while it can still be waiting for its answer.
+    func claimTrial() -> Bool {
+        guard config.stateDir != nil else { return true }
+        let now = wallClockMs()
+        let patience = Int64((config.timeout * Double(config.retries + 1) + config.backoff + config.jitter) * 1000) + 1000
+        do {
+            return try breaker.update { state -> Bool in
+                if let claimed = state.trialStartedMs, now >= claimed, now - claimed < patience { return false }
+                state.trialStartedMs = now
+                return true
+            } ?? true
+        } catch {
+            logger.warning("cannot update the breaker state", [("error", .string("\(error)"))])
+            return true
+        }
     }
 
     /// Whether this run goes baseline-only, decided at its first call: the mode is on and
@@ -180,6 +227,8 @@ public final class TollamaRuntime: ModelRuntime {
             let healthy = probeHealth()
             do {
                 try history.update { h in
+                    // Another run may have changed the mode meanwhile; act only on the one probed.
+                    guard h.baselineOnlySinceMs == state.baselineOnlySinceMs else { return }
                     if healthy { h.leave() } else { h.lastProbeMs = nowMs }
                 }
             } catch {
@@ -255,7 +304,8 @@ public final class TollamaRuntime: ModelRuntime {
     func jitteredBackoff() -> Double { config.backoff + config.jitter * rng.uniform() }
 
     func headers(requestId: String) -> [String] {
-        var h = ["Content-Type: application/json", "Accept: application/json, application/x-ndjson", "x-request-id: \(requestId)"]
+        // "Expect:" (empty) stops libcurl from waiting for a 100 Continue before large bodies.
+        var h = ["Content-Type: application/json", "Accept: application/json, application/x-ndjson", "x-request-id: \(requestId)", "Expect:"]
         if let token = config.token, !token.isEmpty { h.append("Authorization: Bearer \(token)") }
         return h
     }
@@ -277,12 +327,17 @@ final class BatchScheduler: ExchangeScheduler {
     let calls: [ModelCall]
     var items: [Item]
     var outcomes: [ModelOutcome?]
-    /// One entry per finished request: did it succeed (for the breaker)?
+    /// One entry per finished request that says something about the daemon's health: did it
+    /// succeed? (Requests refused for our own mistakes, a 4xx, are not counted.)
     var callResults: [Bool] = []
+    /// Failed requests in a row, counting from the breaker's state: at the threshold nothing
+    /// more is sent and what waits falls back with `circuit_open`.
+    var consecutiveFailures: Int
 
-    init(runtime: TollamaRuntime, calls: [ModelCall], batches: [[Int]]) {
+    init(runtime: TollamaRuntime, calls: [ModelCall], batches: [[Int]], consecutiveFailures: Int = 0) {
         self.runtime = runtime
         self.calls = calls
+        self.consecutiveFailures = consecutiveFailures
         items = batches.map { Item(calls: $0) }
         outcomes = Array(repeating: nil, count: calls.count)
     }
@@ -290,11 +345,12 @@ final class BatchScheduler: ExchangeScheduler {
     var isFinished: Bool { items.allSatisfy(\.done) }
 
     func nextReady(now: Double) -> (token: Int, request: HTTPRequest)? {
+        if consecutiveFailures >= runtime.config.breakerFailures { openCircuit() }
         guard let i = items.firstIndex(where: { !$0.done && !$0.inFlight && $0.readyAt <= now }) else { return nil }
         let batch = items[i].calls.map { calls[$0] }
         let v1 = runtime.usesV1
         guard let body = try? TollamaWire.body(model: batch[0].modelName, calls: batch, streamField: !v1) else {
-            finish(i, .failure(.tollamaInvalidResponse, detail: "the request could not be encoded"), success: false)
+            finish(i, .failure(.tollamaInvalidResponse, detail: "the request could not be encoded"), success: nil)
             return nextReady(now: now)
         }
         items[i].inFlight = true
@@ -309,11 +365,24 @@ final class BatchScheduler: ExchangeScheduler {
         items.filter { !$0.done && !$0.inFlight }.map(\.readyAt).min()
     }
 
-    func finish(_ i: Int, _ outcome: ModelOutcome, success: Bool) {
+    /// `success` nil: the outcome says nothing about the daemon's health.
+    func finish(_ i: Int, _ outcome: ModelOutcome, success: Bool?) {
         for c in items[i].calls { outcomes[c] = outcome }
         items[i].done = true
         items[i].inFlight = false
+        guard let success else { return }
         callResults.append(success)
+        consecutiveFailures = success ? 0 : consecutiveFailures + 1
+    }
+
+    /// The breaker opened during this chunk: whatever is not on the wire falls back now.
+    func openCircuit() {
+        for i in items.indices where !items[i].done && !items[i].inFlight {
+            for c in items[i].calls {
+                outcomes[c] = .failure(.circuitOpen, detail: "the circuit breaker opened after \(consecutiveFailures) consecutive failures")
+            }
+            items[i].done = true
+        }
     }
 
     func retryOrFail(_ i: Int, now: Double, reason: FallbackReason, detail: String) {
@@ -331,8 +400,14 @@ final class BatchScheduler: ExchangeScheduler {
     func complete(token i: Int, result: HTTPResult, now: Double) {
         switch result {
         case .failure(let failure):
-            let reason: FallbackReason = failure.kind == .timeout ? .tollamaTimeout : .tollamaUnreachable
-            retryOrFail(i, now: now, reason: reason, detail: failure.message)
+            switch failure.kind {
+            case .timeout: retryOrFail(i, now: now, reason: .tollamaTimeout, detail: failure.message)
+            case .connect: retryOrFail(i, now: now, reason: .tollamaUnreachable, detail: failure.message)
+            // A connection dropped mid-answer may have run the forecast already; a bad URL or
+            // an oversized answer will not change: neither is retried.
+            case .dropped: finish(i, .failure(.tollamaUnreachable, detail: failure.message), success: false)
+            case .other: finish(i, .failure(.tollamaUnreachable, detail: failure.message), success: nil)
+            }
         case .response(let status, let body):
             switch status {
             case 200:
@@ -343,6 +418,7 @@ final class BatchScheduler: ExchangeScheduler {
                 items[i].inFlight = false
                 let anySuccess = results.contains { if case .success = $0 { return true } else { return false } }
                 callResults.append(anySuccess)
+                consecutiveFailures = anySuccess ? 0 : consecutiveFailures + 1
                 if !anySuccess { runtime.logger.info("tollama answer unusable", [("detail", .string(describe(results.first)))]) }
             case 404:
                 let detail = TollamaWire.detail(body)
@@ -353,17 +429,21 @@ final class BatchScheduler: ExchangeScheduler {
                     runtime.logger.info("/api/forecast is missing; using /v1/forecast for the rest of the run")
                 } else if detail.contains("not installed") {
                     let model = calls[items[i].calls[0]].modelName
-                    runtime.logger.warning("model not installed", [("model", .string(model)), ("hint", .string("run `tollama pull \(model)`"))])
-                    finish(i, .failure(.modelNotInstalled, detail: "\(detail); run `tollama pull \(model)`"), success: false)
+                    if runtime.modelsReportedMissing.insert(model).inserted {
+                        runtime.logger.warning("model not installed", [("model", .string(model)), ("hint", .string("run `tollama pull \(model)`"))])
+                    }
+                    finish(i, .failure(.modelNotInstalled, detail: "\(detail); run `tollama pull \(model)`"), success: nil)
                 } else {
-                    finish(i, .failure(.tollamaHTTP(404), detail: detail), success: false)
+                    finish(i, .failure(.tollamaHTTP(404), detail: detail), success: nil)
                 }
             case 409, 429, 500, 502, 503:
                 retryOrFail(i, now: now + (status == 429 ? 1 : 0), reason: .tollamaHTTP(status), detail: TollamaWire.detail(body))
             default:
                 let detail = TollamaWire.detail(body)
                 runtime.logger.info("tollama refused the call", [("status", .int(status)), ("detail", .string(detail))])
-                finish(i, .failure(.tollamaHTTP(status), detail: detail), success: false)
+                // A 4xx is our request or our credentials, not the daemon's health: the breaker
+                // does not count it (a 5xx outside the retry list does).
+                finish(i, .failure(.tollamaHTTP(status), detail: detail), success: status >= 500 ? false : nil)
             }
         }
     }

@@ -42,7 +42,7 @@ enum TollamaWire {
             if object["forecasts"] != nil { return object }
             if object["done"]?.bool == true { return object["response"]?.object }
         }
-        for line in text.split(separator: "\n") {
+        for line in text.split(whereSeparator: \.isNewline) {
             if let object = (try? JSONValue.parse(String(line)))?.object, object["done"]?.bool == true {
                 return object["response"]?.object
             }
