@@ -96,6 +96,7 @@ struct TsfmEval: ParsableCommand {
                 log.summary([
                     ("records", .int(run.records)), ("scored", .int(run.evaluator.scored)),
                     ("without_y_future", .int(run.withoutFuture)), ("paired", .bool(run.evaluator.isPaired)),
+                    ("unpaired_left_out", .int(run.evaluator.unpaired)),
                     ("error_records", .int(run.errorRecords)), ("bad_lines", .int(run.badLines)),
                 ])
             }

@@ -3,7 +3,7 @@ import Glibc
 #endif
 
 /// One tsfm-eval run over its inputs: pass one (with standard input spooled to a temporary file
-/// in case a second pass is needed), pass two when a paired comparison or a split asks for it,
+/// when a second pass may be needed), pass two when a paired comparison or a split asks for it,
 /// and the optional HTML report.
 public final class EvalRun {
     public let evaluator: Evaluator
@@ -18,6 +18,13 @@ public final class EvalRun {
     public private(set) var samples: [ScoredForecast] = []
     static let sampleLimit = 4
 
+    /// Keeps `f` as a fan-chart sample when there is room: distinct markets, one band source.
+    func offerSample(_ f: ScoredForecast) {
+        guard reportPath != nil, samples.count < Self.sampleLimit, !samples.contains(where: { $0.marketId == f.marketId }),
+              samples.first.map({ $0.bandSource == f.bandSource }) ?? true else { return }
+        samples.append(f)
+    }
+
     public init(settings: EvalSettings, onError: OnErrorPolicy, logger: Logger, reportPath: String?) {
         var settings = settings
         settings.forReport = reportPath != nil
@@ -30,7 +37,7 @@ public final class EvalRun {
     public func execute(paths: [String], progress: ProgressMeter?) throws {
         let inputs = paths.isEmpty ? ["-"] : paths
         var spool: (path: String, sink: OutputSink)?
-        if inputs.contains("-") {
+        if inputs.contains("-") && evaluator.settings.tracksKeys {
             var template = Array("/tmp/tsfm-eval-XXXXXX".utf8CString)
             let fd = mkstemp(&template)
             guard fd >= 0 else { throw ToolError(.ioError, "cannot create a temporary file: \(String(cString: strerror(errno)))") }
@@ -49,22 +56,21 @@ public final class EvalRun {
                 try spool.sink.write(bytes: [0x0A])
             }
             guard let f = try read(bytes, location) else { return }
-            evaluator.observe(f)
-            if samples.count < Self.sampleLimit, !samples.contains(where: { $0.marketId == f.marketId }),
-               samples.first.map({ $0.bandSource == f.bandSource }) ?? true {
-                samples.append(f)
-            }
+            try evaluator.observe(f)
+            offerSample(f)
         }
         progress?.finish()
         if evaluator.needsSecondPass {
             try spool?.sink.flush()
             let again = inputs.map { $0 == "-" ? spool!.path : $0 }
             evaluator.beginSecondPass()
+            // Samples again, from the records the rows describe.
+            samples = []
             try NDJSONInput(paths: again).forEachLine { bytes, _ in
                 do {
                     let record = try Record(line: bytes)
                     guard !record.isErrorRecord, let f = try ScoredForecast(record: record) else { return }
-                    evaluator.rescore(f)
+                    if let part = evaluator.rescore(f), part != "train" { offerSample(f) }
                 } catch is RecordError {
                     // Already counted (or fatal) in pass one.
                 }

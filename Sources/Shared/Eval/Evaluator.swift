@@ -29,25 +29,36 @@ public struct EvalSettings: Sendable {
     /// Keep per (band source, step) sums for the HTML report.
     public var forReport = false
     public init() {}
+
+    /// Whether pass one must note the keys: a split needs them, and so does pairing unless it
+    /// was turned off (with several sources it compares only common keys, and whether there are
+    /// several sources is known only at the end of the input).
+    public var tracksKeys: Bool { split != nil || paired != false }
 }
 
-/// Scores forecasts into metric rows. The first pass aggregates as it reads and notes, per
-/// (market_id, as_of_ts) key, which band sources scored it, the as-of times and the events: only
-/// keys, so memory does not grow with the records' size. When a paired comparison or a split
-/// needs a filter, a second pass over the same input aggregates the chosen records.
+/// Scores forecasts into metric rows. The first pass aggregates as it reads and, when pairing or
+/// a split may need them (`EvalSettings.tracksKeys`), notes per (market_id, as_of_ts) key which
+/// band sources scored it, the as-of times and the events: only keys (a 64-bit hash and a source
+/// mask per key), never records. When a paired comparison or a split needs a filter, a second
+/// pass over the same input aggregates the chosen records. With `--no-paired` and no split
+/// nothing is noted and memory holds only the running sums.
 public final class Evaluator {
     public let settings: EvalSettings
     /// Per group (without the step), one accumulator per step when grouping by step, else one.
     var groups: [[String]: [MetricAccumulator]] = [:]
     var serial = 0
     var sources: [String] = []
-    var sourcesByKey: [UInt64: UInt32] = [:]
+    var sourcesByKey: [UInt64: UInt64] = [:]
     var asOfTimes = Set<Int64>()
     var eventsByCategory: [String: Set<String>] = [:]
     /// Per (source, step), for the report's charts.
     public private(set) var bySourceStep: [String: [Int: MetricAccumulator]] = [:]
     var filter: ((ScoredForecast) -> String?)?
     public private(set) var scored = 0
+    /// Records left out in pass two because not every band source scored their key.
+    public private(set) var unpaired = 0
+    /// At most this many distinct band sources can be compared (one bit each per key).
+    public static let maxSources = 64
 
     public init(settings: EvalSettings) { self.settings = settings }
 
@@ -58,17 +69,25 @@ public final class Evaluator {
         return (h ^ UInt64(bitPattern: f.asOf.millis)) &* 0x100_0000_01b3
     }
 
-    /// Pass one: notes keys and aggregates every record.
-    public func observe(_ f: ScoredForecast) {
+    /// Pass one: notes keys (when needed) and aggregates the record, unless a split makes a
+    /// second pass certain. Throws when there are more band sources than pairing can track.
+    public func observe(_ f: ScoredForecast) throws {
         var index = sources.firstIndex(of: f.bandSource)
-        if index == nil, sources.count < 32 {
+        if index == nil {
+            guard sources.count < Self.maxSources || !settings.tracksKeys else {
+                throw ToolError(.dataError, "more than \(Self.maxSources) band sources: group them or use --no-paired")
+            }
             sources.append(f.bandSource)
             index = sources.count - 1
         }
-        if let index { sourcesByKey[Self.key(f), default: 0] |= 1 << UInt32(index) }
-        asOfTimes.insert(f.asOf.millis)
-        eventsByCategory[f.category ?? "unknown", default: []].insert(f.eventId ?? f.marketId)
-        aggregate(f, split: nil)
+        if settings.tracksKeys {
+            sourcesByKey[Self.key(f), default: 0] |= 1 << UInt64(index!)
+            if settings.split != nil {
+                asOfTimes.insert(f.asOf.millis)
+                eventsByCategory[f.category ?? "unknown", default: []].insert(f.eventId ?? f.marketId)
+            }
+        }
+        if settings.split == nil { aggregate(f, split: nil) }
     }
 
     /// Whether the results need a second pass (a paired comparison over several sources, or a split).
@@ -83,7 +102,8 @@ public final class Evaluator {
         groups = [:]
         bySourceStep = [:]
         scored = 0
-        let all: UInt32 = sources.count >= 32 ? UInt32.max : (UInt32(1) << UInt32(sources.count)) - 1
+        unpaired = 0
+        let all: UInt64 = sources.count >= 64 ? UInt64.max : (UInt64(1) << UInt64(sources.count)) - 1
         let paired = isPaired
         let byKey = sourcesByKey
         var assign: (ScoredForecast) -> String? = { _ in nil }
@@ -91,7 +111,7 @@ public final class Evaluator {
         case .time(let fraction):
             let times = asOfTimes.sorted()
             let validationCount = max(1, Int((Double(times.count) * fraction).rounded()))
-            let cutoff = times[max(0, times.count - validationCount)]
+            let cutoff = times.isEmpty ? Int64.min : times[max(0, times.count - validationCount)]
             assign = { $0.asOf.millis >= cutoff ? "validation" : "train" }
         case .event(let fraction):
             var validation = Set<String>()
@@ -106,8 +126,11 @@ public final class Evaluator {
         }
         let both = settings.both
         let hasSplit = settings.split != nil
-        filter = { f in
-            if paired && byKey[Self.key(f)] != all { return nil }
+        filter = { [unowned self] f in
+            if paired && byKey[Self.key(f)] != all {
+                self.unpaired += 1
+                return nil
+            }
             guard hasSplit else { return "" }
             let part = assign(f)!
             return part == "validation" || both ? part : nil
@@ -122,10 +145,13 @@ public final class Evaluator {
         return mixer.next()
     }
 
-    /// Pass two: aggregates a record when the filter keeps it.
-    public func rescore(_ f: ScoredForecast) {
-        guard let part = filter?(f) else { return }
+    /// Pass two: aggregates a record when the filter keeps it. Returns the part it went to
+    /// ("validation", "train", or "" without a split), nil when it was left out.
+    @discardableResult
+    public func rescore(_ f: ScoredForecast) -> String? {
+        guard let part = filter?(f) else { return nil }
         aggregate(f, split: part.isEmpty ? nil : part)
+        return part
     }
 
     func aggregate(_ f: ScoredForecast, split: String?) {
@@ -143,7 +169,8 @@ public final class Evaluator {
                 accumulators[byStep ? h : 0].add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window2)
             }
         }
-        if settings.forReport {
+        // The report describes what the rows report first: the validation part of a split.
+        if settings.forReport && split != "train" {
             var perStep = bySourceStep[f.bandSource] ?? [:]
             for h in 0..<stepsScored {
                 perStep[h + 1, default: MetricAccumulator()].add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window)

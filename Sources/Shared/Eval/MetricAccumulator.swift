@@ -99,10 +99,12 @@ public struct MetricAccumulator: Sendable {
             winkler[name] = Self.round(s.winklerSum / Double(s.n))
         }
         var pin = JSONObject()
+        var pinN = JSONObject()
         var total = 0.0
         for level in pinball.keys.sorted() {
             let p = pinball[level]!
             pin[QuantileLevel.key(level)] = Self.round(p.sum / Double(p.n))
+            pinN[QuantileLevel.key(level)] = .int(p.n)
             total += p.sum / Double(p.n)
         }
         if !pinball.isEmpty { pin["mean"] = Self.round(total / Double(pinball.count)) }
@@ -110,8 +112,8 @@ public struct MetricAccumulator: Sendable {
         return [
             ("n_records", .int(records)), ("n_steps", .int(steps)),
             ("coverage", .object(coverage)), ("mean_width", .object(width)), ("winkler", .object(winkler)),
-            ("pinball", .object(pin)),
-            ("wis", wisN > 0 ? Self.round(wisSum / Double(wisN)) : .null),
+            ("pinball", .object(pin)), ("pinball_n", .object(pinN)),
+            ("wis", wisN > 0 ? Self.round(wisSum / Double(wisN)) : .null), ("wis_n", .int(wisN)),
             ("mae", medianN > 0 ? Self.round(absErrorSum / Double(medianN)) : .null),
             ("rmse", medianN > 0 ? Self.round((squaredErrorSum / Double(medianN)).squareRoot()) : .null),
             ("median_n", .int(medianN)),
