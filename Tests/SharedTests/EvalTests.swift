@@ -301,7 +301,7 @@ struct EvaluatorTests {
         let html = EvalReport(evaluator: e, samples: [try scored("a", "2026-11-24T00:00:00Z")]).html()
         let parser = XMLParser(data: Data(html.utf8))
         #expect(parser.parse(), "\(parser.parserError.map { "\($0)" } ?? "")")
-        #expect(html.components(separatedBy: "<title>Coverage of the outer band: ").count - 1 == 3)
+        #expect(html.components(separatedBy: "<title>Coverage by horizon: ").count - 1 == 3)
         #expect(!html.contains("<script"))
         #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/", with: "").contains("http://"))
     }
