@@ -306,3 +306,128 @@ struct EvaluatorTests {
         #expect(!html.contains("http://") || !html.replacingOccurrences(of: "http://www.w3.org/", with: "").contains("http://"))
     }
 }
+
+@Suite("tsfm-eval: reading and passes")
+struct EvalReadingTests {
+    static let fixture = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../examples/eval/scored.ndjson").standardized.path
+
+    func same(_ a: ScoredForecast, _ b: ScoredForecast) -> Bool {
+        a.marketId == b.marketId && a.asOf == b.asOf && a.freq == b.freq && a.horizon == b.horizon && a.band == b.band
+            && a.yFuture == b.yFuture && a.eventId == b.eventId && a.liquidityBucket == b.liquidityBucket
+            && a.tteBucket == b.tteBucket && a.category == b.category && a.bandSource == b.bandSource
+            && a.runtime == b.runtime && a.model == b.model && a.target == b.target
+    }
+
+    func scan(_ text: String) -> ScoredForecast.Scan {
+        Array(text.utf8).withUnsafeBufferPointer { ScoredForecast.scan($0) }
+    }
+
+    func scanKey(_ text: String) -> UInt64? {
+        Array(text.utf8).withUnsafeBufferPointer { ScoredForecast.scanKey($0) }
+    }
+
+    @Test func keyNamesSpellTheRecordContract() {
+        typealias K = ScoredForecast.Key
+        #expect(K.marketId.description == FieldName.marketId && K.asOfTs.description == FieldName.asOfTs)
+        #expect(K.freq.description == FieldName.freq && K.horizonSteps.description == FieldName.horizonSteps)
+        #expect(K.yhatQ.description == FieldName.yhatQ && K.yFuture.description == FieldName.yFuture)
+        #expect(K.eventId.description == FieldName.eventId && K.liquidityBucket.description == FieldName.liquidityBucket)
+        #expect(K.tteBucket.description == FieldName.tteBucket && K.category.description == FieldName.category)
+        #expect(K.meta.description == FieldName.meta && K.error.description == FieldName.error)
+        #expect(K.bandSource.description == MetaKey.bandSource && K.runtime.description == MetaKey.runtime)
+        #expect(K.modelName.description == MetaKey.modelName && K.conformal.description == MetaKey.conformal)
+        #expect(K.target.description == ScoredForecast.conformalTargetKey)
+    }
+
+    @Test func fastScanAgreesWithTheRecordPathOnTheFixture() throws {
+        let text = try String(contentsOfFile: Self.fixture, encoding: .utf8)
+        var fast = 0
+        for line in text.split(separator: "\n") {
+            let record = try Record(String(line))
+            let slow = try ScoredForecast(record: record)
+            switch scan(String(line)) {
+            case .forecast(let f):
+                fast += 1
+                #expect(slow.map { same($0, f) } == true)
+                #expect(scanKey(String(line)) == Evaluator.key(f))
+            case .withoutFuture:
+                #expect(slow == nil)
+            case .undecided:
+                Issue.record("the fixture's lines are all plain: \(line.prefix(60))")
+            }
+        }
+        #expect(fast == 312)
+    }
+
+    @Test func unusualLinesGoToTheRecordPath() throws {
+        let base = #"{"market_id":"m","as_of_ts":"2026-11-24T00:00:00Z","freq":"5m","horizon_steps":1,"yhat_q":{"0.1":[0.4],"0.9":[0.6]},"#
+        // Each of these is either an error the Record path names, or a value it reads another way.
+        for tail in [#""y_future":null}"#, #""y_future":[1.5]}"#, #""y_future":[0.5],"meta":null}"#,
+                     #""y_future":[0.5],"meta":{"band_source":null}}"#, #""y_future":[0.5],"error":{"x":1}}"#,
+                     #""y_future":[0.5],"category":3}"#, #""y_future":[0.5],"k\u0065y":1}"#, #""y_future":[0.5]} x"#] {
+            let line = base + tail
+            guard case .undecided = scan(line) else {
+                Issue.record("expected undecided: \(tail)")
+                continue
+            }
+        }
+        guard case .undecided = scan(base.replacingOccurrences(of: #""horizon_steps":1"#, with: #""horizon_steps":2"#) + #""y_future":[0.5]}"#) else {
+            Issue.record("a band shorter than horizon_steps is the Record path's to name")
+            return
+        }
+        // Later duplicates are ignored, as Record does.
+        guard case .forecast(let f) = scan(base + #""y_future":[0.5],"market_id":"other"}"#) else {
+            Issue.record("expected a forecast")
+            return
+        }
+        #expect(f.marketId == "m" && f.bandSource == ScoredForecast.unknown)
+        guard case .withoutFuture = scan(#"{"market_id":"m","meta":{"band_source":"baseline"}}"#) else {
+            Issue.record("expected withoutFuture")
+            return
+        }
+        #expect(scanKey(#"{"as_of_ts":"2026-11-24T00:00:00Z","market_id":"m\u0041"}"#) == nil)
+    }
+
+    /// Pairing by taking unpaired records back out gives what scoring only the paired ones gives.
+    @Test func withdrawingEqualsScoringOnlyThePairedRecords() throws {
+        var records: [ScoredForecast] = []
+        for i in 0..<30 {
+            let t = Timestamp(seconds: 1_795_219_200 + Int64(i % 10) * 300).rfc3339
+            let y = 0.45 + 0.01 * Double(i % 7)
+            records.append(try scored("m\(i % 3)", t, source: "baseline", future: [y, y + 0.2]))
+            if i % 4 != 0 { records.append(try scored("m\(i % 3)", t, source: "tsfm_raw", future: [y, y + 0.2])) }
+        }
+        let paired = Evaluator(settings: EvalSettings())
+        try records.forEach { try paired.observe($0) }
+        #expect(paired.secondPass == .withdrawUnpaired)
+        paired.beginSecondPass()
+        records.forEach { paired.rescore($0) }
+
+        var plain = EvalSettings()
+        plain.paired = false
+        let direct = Evaluator(settings: plain)
+        for f in records where paired.isPairedKey(Evaluator.key(f)) { try direct.observe(f) }
+        let a = paired.rows().map { row in JSONObject(row.members.filter { $0.key != "paired" }) }
+        #expect(a == direct.rows())
+        #expect(paired.unpaired == records.count - direct.scored)
+        #expect(paired.unpaired > 0)
+    }
+
+    @Test func mostlyUnpairedInputStartsAfreshFromThePairedRecords() throws {
+        var records: [ScoredForecast] = []
+        for i in 0..<10 {
+            records.append(try scored("m\(i)", "2026-11-24T00:00:00Z", source: "baseline"))
+        }
+        records.append(try scored("m0", "2026-11-24T00:00:00Z", source: "tsfm_raw"))
+        var settings = EvalSettings()
+        settings.groupBy = [.bandSource]
+        let e = Evaluator(settings: settings)
+        try records.forEach { try e.observe($0) }
+        #expect(e.secondPass == .filter)
+        e.beginSecondPass()
+        records.forEach { e.rescore($0) }
+        #expect(e.rows().map { $0["n_records"] } == [1, 1])
+        #expect(e.unpaired == 9)
+    }
+}

@@ -153,7 +153,8 @@ public struct EvalReport {
         var byName: [String: PairCurves] = [:]
         var target: Double?
         for (step, acc) in (evaluator.bySourceStep[source] ?? [:]).sorted(by: { $0.key < $1.key }) {
-            for (name, p) in acc.pairs where p.n > 0 {
+            for p in acc.pairStats(evaluator.slots) {
+                let name = p.name
                 var c = byName[name] ?? PairCurves(name: name, nominal: p.nominal)
                 c.coverage.append((Double(step), Double(p.covered) / Double(p.n)))
                 c.width.append((Double(step), p.widthSum / Double(p.n)))

@@ -66,10 +66,19 @@ public final class EvalRun {
             evaluator.beginSecondPass()
             // Samples again, from the records the rows describe.
             samples = []
+            let withdrawing = evaluator.secondPass == .withdrawUnpaired
+            let paired = evaluator.isPaired
             try NDJSONInput(paths: again).forEachLine { bytes, _ in
+                // Lines whose fate the key alone decides are not decoded: when withdrawing, a
+                // paired line stays as pass one counted it (unless the report still wants
+                // samples); when filtering a paired comparison, an unpaired line is left out.
+                if paired, let key = ScoredForecast.scanKey(bytes) {
+                    let pairedKey = evaluator.isPairedKey(key)
+                    if withdrawing && pairedKey && (reportPath == nil || samples.count >= Self.sampleLimit) { return }
+                    if !withdrawing && !pairedKey { return }
+                }
                 do {
-                    let record = try Record(line: bytes)
-                    guard !record.isErrorRecord, let f = try ScoredForecast(record: record) else { return }
+                    guard let f = try ScoredForecast.read(line: bytes).forecast else { return }
                     if let part = evaluator.rescore(f), part != "train" { offerSample(f) }
                 } catch is RecordError {
                     // Already counted (or fatal) in pass one.
@@ -84,17 +93,27 @@ public final class EvalRun {
     /// A good scorable record, or nil (error record, no y_future, or a bad line under skip).
     func read(_ bytes: UnsafeBufferPointer<UInt8>, _ location: SourceLocation) throws -> ScoredForecast? {
         do {
-            let record = try Record(line: bytes)
-            if record.isErrorRecord {
-                errorRecords += 1
-                return nil
-            }
-            records += 1
-            guard let f = try ScoredForecast(record: record) else {
+            switch ScoredForecast.scan(bytes) {
+            case .forecast(let f):
+                records += 1
+                return f
+            case .withoutFuture:
+                records += 1
                 withoutFuture += 1
                 return nil
+            case .undecided:
+                let record = try Record(line: bytes)
+                if record.isErrorRecord {
+                    errorRecords += 1
+                    return nil
+                }
+                records += 1
+                guard let f = try ScoredForecast(record: record) else {
+                    withoutFuture += 1
+                    return nil
+                }
+                return f
             }
-            return f
         } catch let error as RecordError {
             guard onError == .skip else { throw ToolError.data(error, at: location) }
             badLines += 1
