@@ -16,7 +16,14 @@ struct TsfmEval: ParsableCommand {
             lines are counted in --summary. See docs/tsfm-eval.md.
 
             With more than one band source, only (market_id, as_of_ts) keys scored by
-            every source are compared (--paired, the default then).
+            every source are compared (--paired, the default then): the input is read
+            twice (stdin is spooled to a temporary file) and only keys are kept in
+            memory. --no-paired without --split is one streaming pass.
+
+            Follow-through needs the realized path after the horizon (y_future longer
+            than horizon_steps: tsfm-prep --backtest --future-steps M); a breach is
+            judged only when its whole --followthrough window is in y_future, otherwise
+            the rate is null with n = 0.
 
             Examples:
               tsfm-eval --format table scored.ndjson
@@ -38,7 +45,7 @@ struct TsfmEval: ParsableCommand {
     @Option(help: "A meaningful move after a breach (absolute).")
     var move: Double = 0.03
 
-    @Option(help: "How long after a breach a move counts as follow-through.")
+    @Option(help: "How long after a breach a move counts as follow-through (converted to steps with each record's freq).")
     var followthrough: DurationArgument = DurationArgument(seconds: 6 * 3600, text: "6h")
 
     @Flag(inversion: .prefixedNo, help: "Compare only keys every band source scored (default: on when several sources are present).")
@@ -72,6 +79,7 @@ struct TsfmEval: ParsableCommand {
         if let split, EvalSplit(argument: split) == nil { throw ValidationError("--split must be time:F or event:F with 0 < F < 1") }
         if both && split == nil { throw ValidationError("--both needs --split") }
         guard move > 0 else { throw ValidationError("--move must be positive") }
+        guard followthrough.seconds > 0 else { throw ValidationError("--followthrough must be positive") }
     }
 
     func run() throws {
@@ -96,6 +104,7 @@ struct TsfmEval: ParsableCommand {
                 log.summary([
                     ("records", .int(run.records)), ("scored", .int(run.evaluator.scored)),
                     ("without_y_future", .int(run.withoutFuture)), ("paired", .bool(run.evaluator.isPaired)),
+                    ("unpaired_left_out", .int(run.evaluator.unpaired)),
                     ("error_records", .int(run.errorRecords)), ("bad_lines", .int(run.badLines)),
                 ])
             }

@@ -15,8 +15,12 @@ public enum EvalOutput {
         pairs.sort { $0.1 > $1.1 }
         let hasTarget = rows.contains { row in row["coverage"]?.object?.members.contains { $0.value.object?["target"] != nil } ?? false }
         var headers = (rows.first?["split"] != nil ? ["split"] : []) + groupNames + ["n_records", "n_steps"]
-        for (p, _) in pairs { headers += ["coverage " + p, "width " + p, "winkler " + p] }
-        if hasTarget { headers.append("target") }
+        // The conformal target sits beside the empirical coverage of the outer pair it is for.
+        for (i, (p, _)) in pairs.enumerated() {
+            headers.append("coverage " + p)
+            if i == 0 && hasTarget { headers.append("target " + p) }
+            headers += ["width " + p, "winkler " + p]
+        }
         headers += ["pinball", "wis", "mae", "rmse", "breach_rate", "followthrough_rate", "followthrough_n"]
         let numeric = headers.map { !($0 == "split" || groupNames.contains($0)) || $0 == "step" }
         let cells: [[String?]] = rows.map { row in
@@ -30,13 +34,11 @@ public enum EvalOutput {
             }
             var out: [String?] = headers.prefix(while: { $0 != "n_records" }).map { text(row[$0]) }
             out += [text(row["n_records"]), text(row["n_steps"])]
-            for (p, _) in pairs {
+            for (i, (p, _)) in pairs.enumerated() {
                 let c = row["coverage"]?.object?[p]?.object
-                out += [text(c?["empirical"]), text(row["mean_width"]?.object?[p]), text(row["winkler"]?.object?[p])]
-            }
-            if hasTarget {
-                let outer = pairs.first.map { row["coverage"]?.object?[$0.0]?.object?["target"] } ?? nil
-                out.append(text(outer))
+                out.append(text(c?["empirical"]))
+                if i == 0 && hasTarget { out.append(text(c?["target"])) }
+                out += [text(row["mean_width"]?.object?[p]), text(row["winkler"]?.object?[p])]
             }
             out += [text(row["pinball"]?.object?["mean"]), text(row["wis"]), text(row["mae"]), text(row["rmse"]),
                     text(row["breach_rate"]), text(row["followthrough_rate"]), text(row["followthrough_n"])]

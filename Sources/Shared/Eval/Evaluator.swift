@@ -29,61 +29,157 @@ public struct EvalSettings: Sendable {
     /// Keep per (band source, step) sums for the HTML report.
     public var forReport = false
     public init() {}
+
+    /// Whether pass one must note the keys: a split needs them, and so does pairing unless it
+    /// was turned off (with several sources it compares only common keys, and whether there are
+    /// several sources is known only at the end of the input).
+    public var tracksKeys: Bool { split != nil || paired != false }
 }
 
-/// Scores forecasts into metric rows. The first pass aggregates as it reads and notes, per
-/// (market_id, as_of_ts) key, which band sources scored it, the as-of times and the events: only
-/// keys, so memory does not grow with the records' size. When a paired comparison or a split
-/// needs a filter, a second pass over the same input aggregates the chosen records.
+/// Scores forecasts into metric rows. The first pass aggregates as it reads and, when pairing or
+/// a split may need them (`EvalSettings.tracksKeys`), notes per (market_id, as_of_ts) key which
+/// band sources scored it, the as-of times and the events: only keys (a 64-bit hash and a source
+/// mask per key), never records. A second pass over the same input then either
+/// - takes the records whose key not every source scored back out of the sums (a paired
+///   comparison without a split: every metric is a sum or a count, so this equals scoring only
+///   the paired records, and pass two decodes only the records it takes out), or
+/// - with a split, aggregates afresh the records the filter keeps (pass one only notes keys).
+/// With `--no-paired` and no split nothing is noted and memory holds only the running sums.
 public final class Evaluator {
     public let settings: EvalSettings
-    /// Per group (without the step), one accumulator per step when grouping by step, else one.
-    var groups: [[String]: [MetricAccumulator]] = [:]
+    /// Per group (without the step), one accumulator per step when grouping by step, else one:
+    /// `groupSums[groupIndex[values]]`.
+    var groupIndex: [[String]: Int] = [:]
+    var groupSums: [[MetricAccumulator]] = []
+    /// The last record's group, looked up again only when the group values change.
+    var lastGroup: (values: [String], index: Int)?
+    public let slots = MetricSlots()
     var serial = 0
     var sources: [String] = []
-    var sourcesByKey: [UInt64: UInt32] = [:]
+    var sourcesByKey: [UInt64: UInt64] = [:]
     var asOfTimes = Set<Int64>()
     var eventsByCategory: [String: Set<String>] = [:]
     /// Per (source, step), for the report's charts.
     public private(set) var bySourceStep: [String: [Int: MetricAccumulator]] = [:]
     var filter: ((ScoredForecast) -> String?)?
     public private(set) var scored = 0
+    /// Records pass one observed.
+    var observed = 0
+    /// Pass two, filtering: records whose key every source scored.
+    var pairedSeen = 0
+    /// Pass two, withdrawing: records taken back out.
+    var withdrawn = 0
+    /// The mode pass two runs in, fixed by `beginSecondPass`.
+    var chosenSecondPass: SecondPass?
+
+    /// Records left out because not every band source scored their key.
+    public var unpaired: Int {
+        switch chosenSecondPass {
+        case .withdrawUnpaired?: return withdrawn
+        case .filter? where isPaired: return observed - pairedSeen
+        default: return 0
+        }
+    }
+    /// At most this many distinct band sources can be compared (one bit each per key).
+    public static let maxSources = 64
 
     public init(settings: EvalSettings) { self.settings = settings }
 
+    /// The pairing key of a forecast: an FNV-1a hash of its market_id's UTF-8 bytes and its
+    /// as-of time (64 bits: a collision among a few million keys is vanishingly unlikely).
     static func key(_ f: ScoredForecast) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in f.marketId.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        h = (h ^ 0xff) &* 0x100_0000_01b3
-        return (h ^ UInt64(bitPattern: f.asOf.millis)) &* 0x100_0000_01b3
+        var id = f.marketId
+        return id.withUTF8 { key(marketId: $0, millis: f.asOf.millis) }
     }
 
-    /// Pass one: notes keys and aggregates every record.
-    public func observe(_ f: ScoredForecast) {
+    static func key(marketId: UnsafeBufferPointer<UInt8>, millis: Int64) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in marketId { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        h = (h ^ 0xff) &* 0x100_0000_01b3
+        return (h ^ UInt64(bitPattern: millis)) &* 0x100_0000_01b3
+    }
+
+    /// Pass one: notes keys (when needed) and aggregates the record, unless a split makes a
+    /// second pass certain. Throws when there are more band sources than pairing can track.
+    public func observe(_ f: ScoredForecast) throws {
         var index = sources.firstIndex(of: f.bandSource)
-        if index == nil, sources.count < 32 {
+        if index == nil {
+            guard sources.count < Self.maxSources || !settings.tracksKeys else {
+                throw ToolError(.dataError, "more than \(Self.maxSources) band sources: group them or use --no-paired")
+            }
             sources.append(f.bandSource)
             index = sources.count - 1
         }
-        if let index { sourcesByKey[Self.key(f), default: 0] |= 1 << UInt32(index) }
-        asOfTimes.insert(f.asOf.millis)
-        eventsByCategory[f.category ?? "unknown", default: []].insert(f.eventId ?? f.marketId)
-        aggregate(f, split: nil)
+        if settings.tracksKeys {
+            sourcesByKey[Self.key(f), default: 0] |= 1 << UInt64(index!)
+            if settings.split != nil {
+                asOfTimes.insert(f.asOf.millis)
+                eventsByCategory[f.category ?? "unknown", default: []].insert(f.eventId ?? f.marketId)
+            }
+        }
+        observed += 1
+        if settings.split == nil { aggregate(f, split: nil) }
+    }
+
+    /// What pass two does, given what pass one saw.
+    public enum SecondPass: Sendable {
+        case none
+        /// Take unpaired records back out of the sums.
+        case withdrawUnpaired
+        /// Aggregate afresh the records the split (and pairing) keeps.
+        case filter
+    }
+
+    /// A split filters. Pairing alone takes the unpaired records out when they are the fewer
+    /// (pass two then decodes only them), else starts afresh from the paired ones (pass two then
+    /// decodes only those): either way pass two skips the other lines after reading their key.
+    public var secondPass: SecondPass {
+        if let chosenSecondPass { return chosenSecondPass }
+        if settings.split != nil { return .filter }
+        guard isPaired else { return .none }
+        let all = allSources
+        var pairedRecords = 0
+        var unpairedRecords = 0
+        for mask in sourcesByKey.values {
+            if mask == all { pairedRecords += mask.nonzeroBitCount } else { unpairedRecords += mask.nonzeroBitCount }
+        }
+        return unpairedRecords <= pairedRecords ? .withdrawUnpaired : .filter
     }
 
     /// Whether the results need a second pass (a paired comparison over several sources, or a split).
-    public var needsSecondPass: Bool {
-        settings.split != nil || ((settings.paired ?? true) && sources.count > 1)
-    }
+    public var needsSecondPass: Bool { secondPass != .none }
 
     public var isPaired: Bool { (settings.paired ?? true) && sources.count > 1 }
 
-    /// Prepares pass two: clears the aggregates and sets the filter from what pass one saw.
+    /// The bit mask of every band source seen.
+    var allSources: UInt64 { sources.count >= 64 ? UInt64.max : (UInt64(1) << UInt64(sources.count)) - 1 }
+
+    /// Whether every band source scored the key (`key(_:)`, `ScoredForecast.scanKey`).
+    public func isPairedKey(_ key: UInt64) -> Bool { sourcesByKey[key] == allSources }
+
+    /// Prepares pass two: for a split, clears the aggregates and sets the filter from what pass
+    /// one saw; for pairing alone, keeps them.
     public func beginSecondPass() {
-        groups = [:]
+        chosenSecondPass = secondPass
+        withdrawn = 0
+        pairedSeen = 0
+        if secondPass == .withdrawUnpaired {
+            filter = { [unowned self] f in
+                guard self.isPairedKey(Self.key(f)) else {
+                    self.withdrawn += 1
+                    self.aggregate(f, split: nil, weight: -1)
+                    return nil
+                }
+                return ""
+            }
+            return
+        }
+        groupIndex = [:]
+        groupSums = []
+        lastGroup = nil
         bySourceStep = [:]
         scored = 0
-        let all: UInt32 = sources.count >= 32 ? UInt32.max : (UInt32(1) << UInt32(sources.count)) - 1
+        let all = allSources
         let paired = isPaired
         let byKey = sourcesByKey
         var assign: (ScoredForecast) -> String? = { _ in nil }
@@ -91,7 +187,7 @@ public final class Evaluator {
         case .time(let fraction):
             let times = asOfTimes.sorted()
             let validationCount = max(1, Int((Double(times.count) * fraction).rounded()))
-            let cutoff = times[max(0, times.count - validationCount)]
+            let cutoff = times.isEmpty ? Int64.min : times[max(0, times.count - validationCount)]
             assign = { $0.asOf.millis >= cutoff ? "validation" : "train" }
         case .event(let fraction):
             var validation = Set<String>()
@@ -106,8 +202,11 @@ public final class Evaluator {
         }
         let both = settings.both
         let hasSplit = settings.split != nil
-        filter = { f in
-            if paired && byKey[Self.key(f)] != all { return nil }
+        filter = { [unowned self] f in
+            if paired {
+                guard byKey[Self.key(f)] == all else { return nil }
+                self.pairedSeen += 1
+            }
             guard hasSplit else { return "" }
             let part = assign(f)!
             return part == "validation" || both ? part : nil
@@ -122,31 +221,49 @@ public final class Evaluator {
         return mixer.next()
     }
 
-    /// Pass two: aggregates a record when the filter keeps it.
-    public func rescore(_ f: ScoredForecast) {
-        guard let part = filter?(f) else { return }
-        aggregate(f, split: part.isEmpty ? nil : part)
+    /// Pass two, for each record pass one aggregated: with a split, aggregates it when the
+    /// filter keeps it; with pairing alone, takes it back out when its key is unpaired. Returns
+    /// the part it counts in ("validation", "train", or "" without a split), nil when left out.
+    @discardableResult
+    public func rescore(_ f: ScoredForecast) -> String? {
+        guard let part = filter?(f) else { return nil }
+        if secondPass == .filter { aggregate(f, split: part.isEmpty ? nil : part) }
+        return part
     }
 
-    func aggregate(_ f: ScoredForecast, split: String?) {
-        scored += 1
+    /// Adds a record to its group's sums (weight 1), or takes it back out (weight −1).
+    func aggregate(_ f: ScoredForecast, split: String?, weight: Int = 1) {
+        scored += weight
         serial += 1
-        let pairs = IntervalMetrics.pairs(f.band.levels)
+        let layout = slots.layout(for: f.band.levels)
         let window = Int(settings.followThroughSeconds / Double(f.freq.seconds))
         let stepsScored = min(f.horizon, f.band.horizon, f.yFuture.count)
         let byStep = settings.groupBy.contains(.step)
         var base: [String] = split.map { [$0] } ?? []
         for key in settings.groupBy where key != .step { base.append(f.attribute(key)) }
-        let window2 = window
-        groups[base, default: []].withGrowth(to: byStep ? stepsScored : 1) { accumulators in
+        let index: Int
+        if let lastGroup, lastGroup.values == base {
+            index = lastGroup.index
+        } else if let known = groupIndex[base] {
+            index = known
+        } else {
+            index = groupSums.count
+            groupIndex[base] = index
+            groupSums.append([])
+        }
+        lastGroup = (base, index)
+        let move = settings.move
+        groupSums[index].withGrowth(to: byStep ? stepsScored : 1) { accumulators in
             for h in 0..<stepsScored {
-                accumulators[byStep ? h : 0].add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window2)
+                accumulators[byStep ? h : 0].add(f, step: h, serial: serial, layout: layout, move: move, window: window, weight: weight)
             }
         }
-        if settings.forReport {
+        // The report describes what the rows report first: the validation part of a split.
+        if settings.forReport && split != "train" {
             var perStep = bySourceStep[f.bandSource] ?? [:]
             for h in 0..<stepsScored {
-                perStep[h + 1, default: MetricAccumulator()].add(f, step: h, serial: serial, pairs: pairs, move: settings.move, window: window)
+                perStep[h + 1, default: MetricAccumulator()].add(f, step: h, serial: serial, layout: layout, move: move, window: window,
+                                                                 weight: weight)
             }
             bySourceStep[f.bandSource] = perStep
         }
@@ -158,8 +275,8 @@ public final class Evaluator {
         let names = settings.groupBy.map(\.rawValue)
         let byStep = settings.groupBy.contains(.step)
         var flat: [[String]: MetricAccumulator] = [:]
-        for (base, accumulators) in groups {
-            for (i, acc) in accumulators.enumerated() where acc.steps > 0 {
+        for (base, index) in groupIndex {
+            for (i, acc) in groupSums[index].enumerated() where acc.steps > 0 {
                 flat[byStep ? base + [String(i + 1)] : base] = acc
             }
         }
@@ -179,7 +296,7 @@ public final class Evaluator {
                 row[name] = name == EvalGroupKey.step.rawValue ? .int(Int(v)!) : .string(v)
             }
             if isPaired { row["paired"] = true }
-            for (k, v) in flat[key]!.metrics() { row[k] = v }
+            for (k, v) in flat[key]!.metrics(slots) { row[k] = v }
             return row
         }
     }

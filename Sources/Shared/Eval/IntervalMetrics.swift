@@ -74,17 +74,17 @@ public enum IntervalMetrics {
 
     /// Follow-through of a breach at index `h` of `path` (the realized values; the breach is
     /// `path[h]` outside [lo, hi]): whether, within the next `window` points, the price moves at
-    /// least `move` beyond the breaching value in the breach's direction. Nil when undecided: no
-    /// such move within the points available and the window runs past the end of the path.
+    /// least `move` beyond the breaching value in the breach's direction. Nil when the window is
+    /// not wholly inside the path: a breach is judged only on a fully observed window, since
+    /// counting the early moves of cut-off windows while leaving out their quiet ones would bias
+    /// the rate upward (with `y_future` only as long as the horizon, every breach is undecided).
     public static func followThrough(path: [Double], at h: Int, above: Bool, move: Double, window: Int) -> Bool? {
+        guard window >= 1, h + window < path.count else { return nil }
         let start = path[h]
-        let last = h + window
-        var i = h + 1
-        while i <= last && i < path.count {
+        for i in (h + 1)...(h + window) {
             let change = above ? path[i] - start : start - path[i]
             if change >= move - 1e-12 { return true }
-            i += 1
         }
-        return last < path.count ? false : nil
+        return false
     }
 }

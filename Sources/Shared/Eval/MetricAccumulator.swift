@@ -1,17 +1,71 @@
+/// The quantile levels and level pairs seen in a run, each given a slot once, so running sums
+/// are dense arrays indexed by slot instead of dictionaries looked up per step.
+public final class MetricSlots {
+    public private(set) var levels: [Double] = []
+    public private(set) var pairs: [(name: String, nominal: Double)] = []
+    var levelSlot: [Double: Int] = [:]
+    var pairSlot: [String: Int] = [:]
+    var lastLevels: [Double] = []
+    var lastLayout: Layout?
+
+    /// Where one band's levels and pairs go: computed once per distinct level set.
+    struct Layout {
+        /// Slot of each band level (band order).
+        var levelSlots: [Int]
+        /// The band's symmetric pairs (outermost first) with their slots.
+        var pairs: [(pair: IntervalMetrics.Pair, slot: Int)]
+        var medianIndex: Int?
+        /// The largest slots, so accumulators grow once per record, not per step.
+        var maxLevelSlot: Int
+        var maxPairSlot: Int
+    }
+
+    public init() {}
+
+    func layout(for levels: [Double]) -> Layout {
+        if let lastLayout, levels == lastLevels { return lastLayout }
+        let levelSlots = levels.map { level -> Int in
+            if let slot = levelSlot[level] { return slot }
+            self.levels.append(level)
+            levelSlot[level] = self.levels.count - 1
+            return self.levels.count - 1
+        }
+        let pairs = IntervalMetrics.pairs(levels).map { pair -> (pair: IntervalMetrics.Pair, slot: Int) in
+            if let slot = pairSlot[pair.name] { return (pair, slot) }
+            self.pairs.append((pair.name, pair.nominal))
+            pairSlot[pair.name] = self.pairs.count - 1
+            return (pair, self.pairs.count - 1)
+        }
+        let layout = Layout(levelSlots: levelSlots, pairs: pairs, medianIndex: levels.firstIndex(of: 0.5),
+                            maxLevelSlot: levelSlots.max() ?? -1, maxPairSlot: pairs.map(\.slot).max() ?? -1)
+        lastLevels = levels
+        lastLayout = layout
+        return layout
+    }
+}
+
 /// Running sums for one group's metrics; memory is independent of the number of records.
 public struct MetricAccumulator: Sendable {
-    struct PairStats: Sendable {
+    /// One pair's sums, as the report reads them.
+    struct PairStats {
+        var name: String
         var nominal: Double
-        var n = 0
-        var covered = 0
-        var widthSum = 0.0
-        var winklerSum = 0.0
+        var n: Int
+        var covered: Int
+        var widthSum: Double
+        var winklerSum: Double
     }
 
     var records = 0
     var steps = 0
-    var pairs: [String: PairStats] = [:]
-    var pinball: [Double: (sum: Double, n: Int)] = [:]
+    // Per level slot.
+    var pinballSum: [Double] = []
+    var pinballN: [Int] = []
+    // Per pair slot.
+    var pairN: [Int] = []
+    var pairCovered: [Int] = []
+    var pairWidthSum: [Double] = []
+    var pairWinklerSum: [Double] = []
     var wisSum = 0.0
     var wisN = 0
     var absErrorSum = 0.0
@@ -27,91 +81,118 @@ public struct MetricAccumulator: Sendable {
 
     public init() {}
 
-    /// Adds step `h` of a forecast (serial numbers count each record once per group).
-    mutating func add(_ f: ScoredForecast, step h: Int, serial: Int, pairs detected: [IntervalMetrics.Pair],
-                      move: Double, window: Int) {
+    /// Adds step `h` of a forecast (serial numbers count each record once per group), or with
+    /// weight −1 takes it back out (pairing, `Evaluator`): every metric is a sum or a count.
+    mutating func add(_ f: ScoredForecast, step h: Int, serial: Int, layout: MetricSlots.Layout, move: Double, window: Int,
+                      weight: Int = 1) {
+        let w = Double(weight)
         if serial != lastSerial {
-            records += 1
+            records += weight
             lastSerial = serial
-            if let t = f.target {
+            if weight > 0, let t = f.target {
                 if let old = target, old != t { targetMixed = true }
                 target = t
             }
+            let last = layout.maxLevelSlot
+            if last >= pinballSum.count {
+                pinballSum += Array(repeating: 0, count: last + 1 - pinballSum.count)
+                pinballN += Array(repeating: 0, count: last + 1 - pinballN.count)
+            }
+            if layout.maxPairSlot >= pairN.count {
+                let more = layout.maxPairSlot + 1 - pairN.count
+                pairN += Array(repeating: 0, count: more)
+                pairCovered += Array(repeating: 0, count: more)
+                pairWidthSum += Array(repeating: 0, count: more)
+                pairWinklerSum += Array(repeating: 0, count: more)
+            }
         }
-        steps += 1
+        steps += weight
         let y = f.yFuture[h]
         let band = f.band
-        for (i, level) in band.levels.enumerated() {
-            let loss = IntervalMetrics.pinball(level: level, predicted: band.values[i][h], actual: y)
-            pinball[level, default: (0, 0)].sum += loss
-            pinball[level, default: (0, 0)].n += 1
+        for i in 0..<band.levels.count {
+            let slot = layout.levelSlots[i]
+            pinballSum[slot] += w * IntervalMetrics.pinball(level: band.levels[i], predicted: band.values[i][h], actual: y)
+            pinballN[slot] += weight
         }
-        var intervals: [(lo: Double, hi: Double, alpha: Double)] = []
-        for p in detected {
+        // WIS as IntervalMetrics.wis (same terms, same order), summed in place: no array per step.
+        var wis = 0.0
+        var wisWeight = 0.0
+        if let m = layout.medianIndex {
+            let median = band.values[m][h]
+            wis += 0.5 * abs(y - median)
+            wisWeight += 0.5
+            absErrorSum += w * abs(y - median)
+            squaredErrorSum += w * (y - median) * (y - median)
+            medianN += weight
+        }
+        for (p, slot) in layout.pairs {
             let lo = band.values[p.lowIndex][h], hi = band.values[p.highIndex][h]
-            var s = pairs[p.name] ?? PairStats(nominal: p.nominal)
-            s.n += 1
-            if IntervalMetrics.covers(lo: lo, hi: hi, actual: y) { s.covered += 1 }
-            s.widthSum += hi - lo
-            s.winklerSum += IntervalMetrics.winkler(lo: lo, hi: hi, alpha: p.alpha, actual: y)
-            pairs[p.name] = s
-            intervals.append((lo, hi, p.alpha))
+            let winkler = IntervalMetrics.winkler(lo: lo, hi: hi, alpha: p.alpha, actual: y)
+            pairN[slot] += weight
+            if IntervalMetrics.covers(lo: lo, hi: hi, actual: y) { pairCovered[slot] += weight }
+            pairWidthSum[slot] += w * (hi - lo)
+            pairWinklerSum[slot] += w * winkler
+            wis += p.alpha / 2 * winkler
+            wisWeight += 1
         }
-        let median = band.medianIndex.map { band.values[$0][h] }
-        if let w = IntervalMetrics.wis(median: median, intervals: intervals, actual: y) {
-            wisSum += w
-            wisN += 1
-        }
-        if let m = median {
-            absErrorSum += abs(y - m)
-            squaredErrorSum += (y - m) * (y - m)
-            medianN += 1
+        if wisWeight > 0 {
+            wisSum += w * (wis / wisWeight)
+            wisN += weight
         }
         if band.levels.count >= 2 {
             let lo = band.values[0][h], hi = band.values[band.levels.count - 1][h]
-            breachN += 1
+            breachN += weight
             if y < lo || y > hi {
-                breaches += 1
+                breaches += weight
                 if let ft = IntervalMetrics.followThrough(path: f.yFuture, at: h, above: y > hi, move: move, window: window) {
-                    followThroughN += 1
-                    if ft { followThroughs += 1 }
+                    followThroughN += weight
+                    if ft { followThroughs += weight }
                 }
             }
         }
     }
 
+    /// The pairs this group saw, outermost (widest nominal) first.
+    func pairStats(_ slots: MetricSlots) -> [PairStats] {
+        pairN.indices.filter { pairN[$0] > 0 }
+            .map { PairStats(name: slots.pairs[$0].name, nominal: slots.pairs[$0].nominal, n: pairN[$0], covered: pairCovered[$0],
+                             widthSum: pairWidthSum[$0], winklerSum: pairWinklerSum[$0]) }
+            .sorted { $0.nominal > $1.nominal }
+    }
+
     static func round(_ x: Double) -> JSONValue { .double((x * 1e9).rounded() / 1e9) }
 
     /// The metric part of a row, keys in a fixed order; undefined values are null, never NaN.
-    func metrics() -> [(String, JSONValue)] {
-        let names = pairs.keys.sorted { pairs[$0]!.nominal > pairs[$1]!.nominal }
+    func metrics(_ slots: MetricSlots) -> [(String, JSONValue)] {
         var coverage = JSONObject()
         var width = JSONObject()
         var winkler = JSONObject()
-        let outer = names.first
-        for name in names {
-            let s = pairs[name]!
+        for (k, s) in pairStats(slots).enumerated() {
             var c = JSONObject([("nominal", Self.round(s.nominal)), ("empirical", Self.round(Double(s.covered) / Double(s.n))),
                                 ("n", .int(s.n))])
-            if name == outer, let target, !targetMixed { c["target"] = Self.round(target) }
-            coverage[name] = .object(c)
-            width[name] = Self.round(s.widthSum / Double(s.n))
-            winkler[name] = Self.round(s.winklerSum / Double(s.n))
+            if k == 0, let target, !targetMixed { c["target"] = Self.round(target) }
+            coverage[s.name] = .object(c)
+            width[s.name] = Self.round(s.widthSum / Double(s.n))
+            winkler[s.name] = Self.round(s.winklerSum / Double(s.n))
         }
         var pin = JSONObject()
+        var pinN = JSONObject()
         var total = 0.0
-        for level in pinball.keys.sorted() {
-            let p = pinball[level]!
-            pin[QuantileLevel.key(level)] = Self.round(p.sum / Double(p.n))
-            total += p.sum / Double(p.n)
+        let levelSlots = pinballN.indices.filter { pinballN[$0] > 0 }.sorted { slots.levels[$0] < slots.levels[$1] }
+        for slot in levelSlots {
+            let key = QuantileLevel.key(slots.levels[slot])
+            let mean = pinballSum[slot] / Double(pinballN[slot])
+            pin[key] = Self.round(mean)
+            pinN[key] = .int(pinballN[slot])
+            total += mean
         }
-        if !pinball.isEmpty { pin["mean"] = Self.round(total / Double(pinball.count)) }
+        if !levelSlots.isEmpty { pin["mean"] = Self.round(total / Double(levelSlots.count)) }
         func rate(_ k: Int, _ n: Int) -> JSONValue { n > 0 ? Self.round(Double(k) / Double(n)) : .null }
         return [
             ("n_records", .int(records)), ("n_steps", .int(steps)),
             ("coverage", .object(coverage)), ("mean_width", .object(width)), ("winkler", .object(winkler)),
-            ("pinball", .object(pin)),
-            ("wis", wisN > 0 ? Self.round(wisSum / Double(wisN)) : .null),
+            ("pinball", .object(pin)), ("pinball_n", .object(pinN)),
+            ("wis", wisN > 0 ? Self.round(wisSum / Double(wisN)) : .null), ("wis_n", .int(wisN)),
             ("mae", medianN > 0 ? Self.round(absErrorSum / Double(medianN)) : .null),
             ("rmse", medianN > 0 ? Self.round((squaredErrorSum / Double(medianN)).squareRoot()) : .null),
             ("median_n", .int(medianN)),

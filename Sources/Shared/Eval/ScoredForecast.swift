@@ -2,7 +2,6 @@
 public struct ScoredForecast: Sendable {
     public var marketId: String
     public var asOf: Timestamp
-    public var asOfText: String
     public var freq: Cadence
     public var horizon: Int
     public var band: QuantileBand
@@ -17,6 +16,38 @@ public struct ScoredForecast: Sendable {
     public var model: String?
     /// The coverage target tsfm-conformal calibrated to, when it did.
     public var target: Double?
+
+    /// The value of a grouping attribute a record does not carry.
+    public static let unknown = "unknown"
+    /// The key of the coverage target inside `meta.conformal` (written by tsfm-conformal apply).
+    public static let conformalTargetKey = "target"
+
+    /// The as-of time as RFC 3339 (UTC, normalized).
+    public var asOfText: String { asOf.rfc3339 }
+
+    init(marketId: String, asOf: Timestamp, freq: Cadence, horizon: Int, band: QuantileBand, yFuture: [Double]) {
+        self.marketId = marketId
+        self.asOf = asOf
+        self.freq = freq
+        self.horizon = horizon
+        self.band = band
+        self.yFuture = yFuture
+        bandSource = Self.unknown
+    }
+
+    /// Reads a forecast straight from a line: the fast byte scan, else the `Record` path (which
+    /// throws a `RecordError` naming the problem). Nil for an error record or a record without
+    /// `y_future`; `isErrorRecord` tells which.
+    public static func read(line: UnsafeBufferPointer<UInt8>) throws -> (forecast: ScoredForecast?, isErrorRecord: Bool) {
+        switch scan(line) {
+        case .forecast(let f): return (f, false)
+        case .withoutFuture: return (nil, false)
+        case .undecided:
+            let record = try Record(line: line)
+            if record.isErrorRecord { return (nil, true) }
+            return (try ScoredForecast(record: record), false)
+        }
+    }
 
     /// Decodes a forecast; nil when it has no `y_future` (not scorable yet).
     public init?(record: Record) throws {
@@ -40,7 +71,6 @@ public struct ScoredForecast: Sendable {
         }
         marketId = id
         self.asOf = asOf
-        asOfText = text
         self.freq = freq
         horizon = horizonField ?? band.horizon
         self.band = band
@@ -50,21 +80,21 @@ public struct ScoredForecast: Sendable {
         tteBucket = try record.string(FieldName.tteBucket)
         category = try record.string(FieldName.category)
         let meta = try record.object(FieldName.meta)
-        bandSource = meta?[MetaKey.bandSource]?.string ?? "unknown"
+        bandSource = meta?[MetaKey.bandSource]?.string ?? Self.unknown
         runtime = meta?[MetaKey.runtime]?.string
         model = meta?[MetaKey.modelName]?.string
-        target = meta?[MetaKey.conformal]?.object?["target"]?.number
+        target = meta?[MetaKey.conformal]?.object?[Self.conformalTargetKey]?.number
     }
 
     /// The value of a grouping key for this record (step is handled by the caller).
     public func attribute(_ key: EvalGroupKey) -> String {
         switch key {
         case .bandSource: return bandSource
-        case .runtime: return runtime ?? "unknown"
-        case .model: return model ?? "unknown"
-        case .liquidityBucket: return liquidityBucket ?? "unknown"
-        case .tteBucket: return tteBucket ?? "unknown"
-        case .category: return category ?? "unknown"
+        case .runtime: return runtime ?? Self.unknown
+        case .model: return model ?? Self.unknown
+        case .liquidityBucket: return liquidityBucket ?? Self.unknown
+        case .tteBucket: return tteBucket ?? Self.unknown
+        case .category: return category ?? Self.unknown
         case .marketId: return marketId
         case .step: return ""
         }
