@@ -26,7 +26,7 @@ echo "parameters: $OUT/params/$(cat "$OUT/params/latest")"
 
 step "4. Live cycle: one request per market, forecast, post, calibrate"
 tsfm-prep --markets "$M" "$Q" \
-  | tsfm-forecast \
+  | tsfm-forecast --log-format text \
   | tsfm-post \
   | tsfm-conformal apply --params "$OUT/params" > "$OUT/live.forecasts.ndjson"
 echo "market            source               band at step 1 (0.1 / 0.5 / 0.9)   fallback"
