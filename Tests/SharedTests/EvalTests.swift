@@ -70,6 +70,25 @@ func scored(_ market: String, _ asOf: String, source: String = "baseline", categ
     return try ScoredForecast(record: Record(text))!
 }
 
+/// Runs records of ten events per category (two markets each, `times` as-of hours) through an
+/// evaluator's two passes; returns the records fed.
+@discardableResult
+func evaluateEvents(_ e: Evaluator, categories: [String], times: Int) throws -> [ScoredForecast] {
+    var records: [ScoredForecast] = []
+    for category in categories {
+        for i in 0..<10 {
+            for t in 0..<times {
+                records.append(try scored("\(category)-\(i)-m\(t % 2)", "2026-11-24T0\(t):00:00Z", category: category,
+                                          event: "\(category)-ev\(i)"))
+            }
+        }
+    }
+    try records.forEach { try e.observe($0) }
+    e.beginSecondPass()
+    records.forEach { e.rescore($0) }
+    return records
+}
+
 @Suite("tsfm-eval: grouping, splits, pairing")
 struct EvaluatorTests {
     func row(_ e: Evaluator, _ i: Int = 0) -> JSONObject { e.rows()[i] }
@@ -133,18 +152,7 @@ struct EvaluatorTests {
             settings.split = .event(0.2)
             settings.seed = seed
             let e = Evaluator(settings: settings)
-            var records: [ScoredForecast] = []
-            for category in ["politics", "sports"] {
-                for i in 0..<10 {
-                    for t in 0..<3 {
-                        records.append(try scored("\(category)-\(i)-m\(t % 2)", "2026-11-24T0\(t):00:00Z", category: category,
-                                                  event: "\(category)-ev\(i)"))
-                    }
-                }
-            }
-            try records.forEach { try e.observe($0) }
-            e.beginSecondPass()
-            records.forEach { e.rescore($0) }
+            try evaluateEvents(e, categories: ["politics", "sports"], times: 3)
             let markets = e.rows().compactMap { $0["market_id"]?.string }
             // Two events per category (20%), both markets of an event together.
             #expect(Set(markets.map { $0.components(separatedBy: "-m")[0] }).count == 4)
@@ -258,18 +266,7 @@ struct EvaluatorTests {
         settings.seed = 11
         settings.both = true
         let e = Evaluator(settings: settings)
-        var records: [ScoredForecast] = []
-        for category in ["politics", "sports", "crypto"] {
-            for i in 0..<10 {
-                for t in 0..<4 {
-                    records.append(try scored("\(category)-\(i)-m\(t % 2)", "2026-11-24T0\(t):00:00Z", category: category,
-                                              event: "\(category)-ev\(i)"))
-                }
-            }
-        }
-        try records.forEach { try e.observe($0) }
-        e.beginSecondPass()
-        records.forEach { e.rescore($0) }
+        let records = try evaluateEvents(e, categories: ["politics", "sports", "crypto"], times: 4)
         let rows = e.rows()
         func events(_ part: String) -> Set<String> {
             Set(rows.filter { $0["split"] == .string(part) }.compactMap { $0["market_id"]?.string?.components(separatedBy: "-m")[0] })

@@ -62,11 +62,11 @@ public final class TollamaRuntime: ModelRuntime {
     /// For the run's warnings: calls seen, their fallback reasons, and whether (and after how
     /// many calls) the first warning went out.
     var runCalls = 0
-    /// Models already reported as not installed (once per run each).
-    var modelsReportedMissing: Set<String> = []
     var runReasons: [String: Int] = [:]
     var warned = false
     var warnedAt = 0
+    /// Models already reported as not installed (once per run each).
+    var modelsReportedMissing: Set<String> = []
 
     public init(config: TollamaConfig, logger: Logger, seed: UInt64 = UInt64(truncatingIfNeeded: Timestamp.now().millis) ^ UInt64(getpid()),
                 wallClockMs: @escaping () -> Int64 = { Timestamp.now().millis }) {
