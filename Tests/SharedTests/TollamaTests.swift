@@ -104,6 +104,23 @@ struct TollamaTests {
         #expect(daemon.forecastCalls.allSatisfy { (($0["headers"] as? [String: String])?["x-request-id"] ?? "").count == 36 })
     }
 
+    @Test func theRecordsModelAndParamsAreSent() throws {
+        let daemon = try StandIn()
+        let lines = try String(contentsOf: repoRoot.appendingPathComponent("examples/requests.ndjson"), encoding: .utf8)
+            .split(separator: "\n").map(String.init)
+        var first = try JSONValue.parse(lines[0]).object!
+        first["model"] = .object(JSONObject([("model_name", "chronos2"), ("params", .object(JSONObject([("num_samples", 20)])))]))
+        let input = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-model-\(UUID().uuidString).ndjson").path
+        try ([try JSONValue.object(first).jsonText()] + lines.dropFirst()).joined(separator: "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock"], input: input)
+        #expect(run.metas[0][MetaKey.modelName]?.string == "chronos2")
+        #expect(eligibleLines.dropFirst().allSatisfy { run.metas[$0][MetaKey.modelName]?.string == "mock" })
+        let call = daemon.forecastCalls.first { ($0["ids"] as? [String]) == ["pm-eligible"] }
+        #expect(call?["model"] as? String == "chronos2")
+        #expect((call?["options"] as? [String: Any])?["num_samples"] as? Int == 20)
+        #expect(daemon.forecastCalls.filter { ($0["model"] as? String) == "mock" }.allSatisfy { ($0["options"] as? [String: Any])?.isEmpty == true })
+    }
+
     @Test func plainNotFoundSwitchesToV1ForTheRun() throws {
         let daemon = try StandIn(["--mode", "notfound-plain"])
         let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--concurrency", "1"])

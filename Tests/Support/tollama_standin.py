@@ -12,7 +12,7 @@ Behaviour is chosen per run by flags:
   --fail-first N   the first N forecast calls answer --fail-status (then --mode applies)
   --delay-ms N     wait before answering a forecast call
   --token T        require "Authorization: Bearer T"
-  --log FILE       append one JSON line per request: method, path, headers, series ids
+  --log FILE       append one JSON line per request: method, path, headers, series ids, model, options
 Binds 127.0.0.1 on a free port and prints the port on stdout.
 """
 import argparse, json, math, signal, sys, threading, time
@@ -57,14 +57,16 @@ class Handler(BaseHTTPRequestHandler):
     def record(self, body):
         if not args.log:
             return
-        ids = []
+        ids, extra = [], {}
         try:
-            ids = [s.get("id") for s in json.loads(body or b"{}").get("series", [])]
+            req = json.loads(body or b"{}")
+            ids = [s.get("id") for s in req.get("series", [])]
+            extra = {k: req[k] for k in ("model", "options") if k in req}
         except Exception:
             pass
         with lock, open(args.log, "a") as f:
             f.write(json.dumps({"method": self.command, "path": self.path,
-                                "headers": {k.lower(): v for k, v in self.headers.items()}, "ids": ids}) + "\n")
+                                "headers": {k.lower(): v for k, v in self.headers.items()}, "ids": ids, **extra}) + "\n")
 
     def authorized(self):
         if not args.token:

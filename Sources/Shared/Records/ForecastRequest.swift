@@ -20,6 +20,8 @@ public struct ForecastRequest: Sendable {
     public var yFuture: [Double]?
     /// `model.model_name`, when the request names one.
     public var modelName: String?
+    /// `model.params`, when an object: sent to tollama as the model-family `options`.
+    public var modelParams: JSONObject?
 
     /// Hard cap on input length, from the product requirements.
     public static let maxInputLength = 2000
@@ -85,6 +87,7 @@ public struct ForecastRequest: Sendable {
         }
         if let model = try record.object(FieldName.model) {
             modelName = model["model_name"]?.string
+            modelParams = model["params"]?.object
         }
     }
 

@@ -3,8 +3,8 @@ import Glibc
 #endif
 
 /// Answers the daemon gave recently, so an identical request within `--cache-ttl` (60 s) is
-/// served without calling it. Identical means: the same daemon (base URL), model, levels,
-/// horizon, frequency, transform and series content (the values sent as `target`); the market
+/// served without calling it. Identical means: the same daemon (base URL), model, options
+/// (`model.params`), levels, horizon, frequency, transform and series content (the values sent as `target`); the market
 /// id and the clock time are not part of it, since the model's answer depends on neither.
 ///
 /// One file per answer, `<state-dir>/cache/<key>.json`, replaced atomically (no lock needed:
@@ -35,6 +35,7 @@ public final class ResponseCache {
         hash.add(r.horizonSteps)
         for level in r.quantiles { hash.add(level) }
         hash.add(r.freq.tollamaAlias)
+        hash.add((try? JSONValue.object(r.modelParams ?? JSONObject()).jsonText()) ?? "")
         switch r.transform {
         case .identity: hash.add("identity")
         case .logit(let eps): hash.add("logit"); hash.add(eps)

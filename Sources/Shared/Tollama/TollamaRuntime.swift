@@ -280,14 +280,15 @@ public final class TollamaRuntime: ModelRuntime {
         }
     }
 
-    /// Groups calls that can share a request (same model, horizon, levels; distinct ids), at most
+    /// Groups calls that can share a request (same model, horizon, levels, options; distinct ids), at most
     /// `batchSize` each, keeping input order within a batch.
     func batches(_ calls: [ModelCall]) -> [[Int]] {
         var out: [[Int]] = []
         var open: [String: Int] = [:]
         for (i, call) in calls.enumerated() {
             let r = call.request
-            let key = "\(call.modelName)|\(r.horizonSteps)|\(r.quantiles)"
+            let options = (try? JSONValue.object(r.modelParams ?? JSONObject()).jsonText()) ?? ""
+            let key = "\(call.modelName)|\(r.horizonSteps)|\(r.quantiles)|\(options)"
             if let b = open[key], out[b].count < config.batchSize,
                !out[b].contains(where: { calls[$0].request.marketId == r.marketId }) {
                 out[b].append(i)

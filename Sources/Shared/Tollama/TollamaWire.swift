@@ -29,7 +29,8 @@ enum TollamaWire {
             try w.doubles(r.y.map(r.transform.forward))
             w.raw("}")
         }
-        w.raw("],\"options\":{}")
+        w.raw("],\"options\":")
+        try w.value(.object(first.modelParams ?? JSONObject()))
         if streamField { w.raw(",\"stream\":false") }
         w.raw("}")
         return w.bytes
