@@ -381,11 +381,13 @@ struct TollamaStateTests {
         let cache = ResponseCache(stateDir: dir, ttlSeconds: 60)
         let c = try call()
         let band = QuantileBand(levels: [0.1, 0.5, 0.9], values: [[0.1 + 1e-17, 0.2], [0.3, 1.0 / 3], [0.7, 0.9]])
-        try cache.store(c, ModelForecast(band: band, modelName: "mock", modelVersion: "v1", latencyMs: 12, warnings: ["w"]), nowMs: 1_000_000)
-        let hit = cache.lookup(c, nowMs: 1_059_999)
+        let key = try #require(cache.key(for: c))
+        try cache.store(ModelForecast(band: band, modelName: "mock", modelVersion: "v1", latencyMs: 12, warnings: ["w"]), key: key, nowMs: 1_000_000)
+        let hit = cache.lookup(c, key: key, nowMs: 1_059_999)
         #expect(hit?.band == band && hit?.cached == true && hit?.modelVersion == "v1" && hit?.warnings == ["w"])
-        #expect(cache.lookup(c, nowMs: 1_060_000) == nil)
-        #expect(cache.lookup(try call(y: [0.1, 0.2, 0.3]), nowMs: 1_000_001) == nil)
-        #expect(ResponseCache(stateDir: dir, ttlSeconds: 0).lookup(c, nowMs: 1_000_001) == nil, "TTL 0 turns it off")
+        #expect(cache.lookup(c, key: key, nowMs: 1_060_000) == nil)
+        let other = try call(y: [0.1, 0.2, 0.3])
+        #expect(cache.lookup(other, key: try #require(cache.key(for: other)), nowMs: 1_000_001) == nil)
+        #expect(ResponseCache(stateDir: dir, ttlSeconds: 0).key(for: c) == nil, "TTL 0 turns it off")
     }
 }

@@ -8,11 +8,15 @@ public struct ModelCall: Sendable {
     public var requestId: String
     /// The model to ask for: the record's `model.model_name`, else `--model`.
     public var modelName: String
+    /// The model-family options (the record's `model.params`, else empty) as compact JSON text,
+    /// written once: what is sent, and part of the batch and cache keys.
+    public let optionsJSON: String
 
     public init(request: ForecastRequest, requestId: String, modelName: String) {
         self.request = request
         self.requestId = requestId
         self.modelName = modelName
+        optionsJSON = (try? JSONValue.object(request.modelParams ?? JSONObject()).jsonText()) ?? "{}"
     }
 }
 

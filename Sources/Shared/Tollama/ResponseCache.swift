@@ -35,7 +35,7 @@ public final class ResponseCache {
         hash.add(r.horizonSteps)
         for level in r.quantiles { hash.add(level) }
         hash.add(r.freq.tollamaAlias)
-        hash.add((try? JSONValue.object(r.modelParams ?? JSONObject()).jsonText()) ?? "")
+        hash.add(call.optionsJSON)
         switch r.transform {
         case .identity: hash.add("identity")
         case .logit(let eps): hash.add("logit"); hash.add(eps)
@@ -44,11 +44,17 @@ public final class ResponseCache {
         return hash.hex
     }
 
-    func path(_ call: ModelCall) -> String? { directory.map { "\($0)/\(Self.key(call, scope: scope)).json" } }
+    /// The key of `call` in this cache, or nil when the cache is off (nothing is hashed then).
+    public func key(for call: ModelCall) -> String? {
+        directory == nil ? nil : Self.key(call, scope: scope)
+    }
 
-    /// The cached answer for `call`, marked `cached`, when one younger than the TTL exists.
-    public func lookup(_ call: ModelCall, nowMs: Int64) -> ModelForecast? {
-        guard let file = path(call), let bytes = StateDir.contents(of: file),
+    func path(_ key: String) -> String? { directory.map { "\($0)/\(key).json" } }
+
+    /// The cached answer for `call` (whose key is `key`), marked `cached`, when one younger
+    /// than the TTL exists and fits the call's levels and horizon.
+    public func lookup(_ call: ModelCall, key: String, nowMs: Int64) -> ModelForecast? {
+        guard let file = path(key), let bytes = StateDir.contents(of: file),
               let object = (try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)))?.object,
               let stored = object["stored_at_ms"]?.int, nowMs - Int64(stored) < ttlMs, nowMs >= Int64(stored),
               let model = object["model"]?.string,
@@ -62,10 +68,10 @@ public final class ResponseCache {
                              warnings: object["warnings"]?.array?.compactMap(\.string) ?? [], cached: true)
     }
 
-    /// Keeps `forecast` as the answer to `call`. Failing to write is not the run's problem: the
-    /// caller logs it and goes on.
-    public func store(_ call: ModelCall, _ forecast: ModelForecast, nowMs: Int64) throws {
-        guard let directory, let file = path(call) else { return }
+    /// Keeps `forecast` as the answer under `key`. Failing to write is not the run's problem:
+    /// the caller logs it and goes on.
+    public func store(_ forecast: ModelForecast, key: String, nowMs: Int64) throws {
+        guard let directory, let file = path(key) else { return }
         if !pruned {
             pruned = true
             try StateDir.makeDirectory(directory)

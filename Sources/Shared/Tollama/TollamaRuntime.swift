@@ -93,8 +93,10 @@ public final class TollamaRuntime: ModelRuntime {
         let now = wallClockMs()
         var outcomes = [ModelOutcome?](repeating: nil, count: calls.count)
         var pending: [Int] = []
+        // One key per call (nil with the cache off), for the lookup and for storing the answer.
+        let keys = calls.map(cache.key(for:))
         for (i, call) in calls.enumerated() {
-            if let hit = cache.lookup(call, nowMs: now) { outcomes[i] = .success(hit) } else { pending.append(i) }
+            if let key = keys[i], let hit = cache.lookup(call, key: key, nowMs: now) { outcomes[i] = .success(hit) } else { pending.append(i) }
         }
         if !pending.isEmpty && isBaselineOnly(nowMs: now) {
             for i in pending {
@@ -105,8 +107,8 @@ public final class TollamaRuntime: ModelRuntime {
         let sent = pending.map { calls[$0] }
         for (i, outcome) in zip(pending, callDaemon(sent)) {
             outcomes[i] = outcome
-            if case .success(let forecast) = outcome {
-                do { try cache.store(calls[i], forecast, nowMs: now) } catch {
+            if case .success(let forecast) = outcome, let key = keys[i] {
+                do { try cache.store(forecast, key: key, nowMs: now) } catch {
                     logger.info("cannot store an answer in the cache", [("error", .string("\(error)"))])
                 }
             }
@@ -287,8 +289,7 @@ public final class TollamaRuntime: ModelRuntime {
         var open: [String: Int] = [:]
         for (i, call) in calls.enumerated() {
             let r = call.request
-            let options = (try? JSONValue.object(r.modelParams ?? JSONObject()).jsonText()) ?? ""
-            let key = "\(call.modelName)|\(r.horizonSteps)|\(r.quantiles)|\(options)"
+            let key = "\(call.modelName)|\(r.horizonSteps)|\(r.quantiles)|\(call.optionsJSON)"
             if let b = open[key], out[b].count < config.batchSize,
                !out[b].contains(where: { calls[$0].request.marketId == r.marketId }) {
                 out[b].append(i)

@@ -30,7 +30,7 @@ enum TollamaWire {
             w.raw("}")
         }
         w.raw("],\"options\":")
-        try w.value(.object(first.modelParams ?? JSONObject()))
+        w.raw(calls[0].optionsJSON.utf8)
         if streamField { w.raw(",\"stream\":false") }
         w.raw("}")
         return w.bytes
