@@ -3,7 +3,9 @@
 /// `baseline_only_mode`) until a health probe succeeds after the cool-down. Runs record their
 /// counts in `<state-dir>/fallbacks.json`, so a cron job every 5 minutes sees the trouble of
 /// the runs before it.
-public struct FallbackHistory: Equatable, Sendable {
+public struct FallbackHistory: Equatable, Sendable, StateFileValue {
+    public static let fileName = "fallbacks.json"
+
     /// One entry per recording run: when, how many model-bound requests, how many fell back.
     public struct Entry: Equatable, Sendable {
         public var atMs: Int64
@@ -19,7 +21,7 @@ public struct FallbackHistory: Equatable, Sendable {
 
     public init() {}
 
-    init(_ object: JSONObject) {
+    public init(_ object: JSONObject) {
         entries = (object["recent"]?.array ?? []).compactMap { value in
             guard let a = value.array, a.count == 3, let at = a[0].int, let n = a[1].int, let f = a[2].int else { return nil }
             return Entry(atMs: Int64(at), requests: n, fallbacks: f)
@@ -28,7 +30,7 @@ public struct FallbackHistory: Equatable, Sendable {
         lastProbeMs = object["last_probe_ms"]?.int.map(Int64.init)
     }
 
-    var object: JSONObject {
+    public var object: JSONObject {
         var o = JSONObject()
         o["recent"] = .array(entries.map { .array([.int(Int($0.atMs)), .int($0.requests), .int($0.fallbacks)]) })
         o["baseline_only_since_ms"] = baselineOnlySinceMs.map { .int(Int($0)) } ?? .null
@@ -72,30 +74,7 @@ public struct FallbackHistory: Equatable, Sendable {
         guard baselineOnlySinceMs != nil else { return "off" }
         return probeDue(nowMs: nowMs, cooldownSeconds: cooldownSeconds) ? "probe_due" : "on"
     }
-
-    public var json: JSONValue { .object(object) }
 }
 
-public struct FallbackHistoryStore: Sendable {
-    public let directory: String?
-
-    public init(directory: String?) { self.directory = directory }
-
-    static let file = "fallbacks.json"
-
-    public func load() -> FallbackHistory {
-        guard let directory, let object = StateDir(directory).read(Self.file) else { return FallbackHistory() }
-        return FallbackHistory(object)
-    }
-
-    @discardableResult
-    public func update<T>(_ change: (inout FallbackHistory) -> T) throws -> T? {
-        guard let directory else { return nil }
-        return try StateDir(directory).update(Self.file) { object in
-            var history = FallbackHistory(object)
-            let result = change(&history)
-            object = history.object
-            return result
-        }
-    }
-}
+/// The fallback history's file in the state dir.
+public typealias FallbackHistoryStore = StateFile<FallbackHistory>

@@ -1,7 +1,9 @@
 /// The circuit breaker's state, shared by every run through a small file in the state dir
 /// (`breaker.json`), written atomically under the state dir's lock (`StateDir`), so cron
 /// runs every 5 minutes see each other's failures and two concurrent runs don't corrupt it.
-public struct BreakerState: Equatable, Sendable {
+public struct BreakerState: Equatable, Sendable, StateFileValue {
+    public static let fileName = "breaker.json"
+
     public var consecutiveFailures = 0
     /// When the breaker opened (ms since the epoch); nil when closed.
     public var openedAtMs: Int64?
@@ -10,17 +12,17 @@ public struct BreakerState: Equatable, Sendable {
 
     public init() {}
 
-    init(_ object: JSONObject) {
+    public init(_ object: JSONObject) {
         consecutiveFailures = object["consecutive_failures"]?.int ?? 0
         openedAtMs = object["opened_at_ms"]?.int.map(Int64.init)
         trialStartedMs = object["trial_started_ms"]?.int.map(Int64.init)
     }
 
-    public var json: JSONValue {
+    public var object: JSONObject {
         var o = JSONObject([("consecutive_failures", .int(consecutiveFailures)),
                             ("opened_at_ms", openedAtMs.map { .int(Int($0)) } ?? .null)])
         if let trialStartedMs { o["trial_started_ms"] = .int(Int(trialStartedMs)) }
-        return .object(o)
+        return o
     }
 
     /// open, half_open (cool-down over: the next call is the trial) or closed.
@@ -42,28 +44,5 @@ public struct BreakerState: Equatable, Sendable {
     }
 }
 
-public struct BreakerStore: Sendable {
-    /// nil: no state dir (state lives only for the run).
-    public let directory: String?
-
-    public init(directory: String?) { self.directory = directory }
-
-    static let file = "breaker.json"
-
-    public func load() -> BreakerState {
-        guard let directory, let object = StateDir(directory).read(Self.file) else { return BreakerState() }
-        return BreakerState(object)
-    }
-
-    /// Reads, changes and writes the state under the state dir's lock; returns what `change` does.
-    @discardableResult
-    public func update<T>(_ change: (inout BreakerState) -> T) throws -> T? {
-        guard let directory else { return nil }
-        return try StateDir(directory).update(Self.file) { object in
-            var state = BreakerState(object)
-            let result = change(&state)
-            object = state.json.object ?? JSONObject()
-            return result
-        }
-    }
-}
+/// The breaker's file in the state dir.
+public typealias BreakerStore = StateFile<BreakerState>

@@ -40,7 +40,7 @@ public struct HealthCommand: ParsableCommand {
         out["health"] = health.flatMap { $0.status == 200 ? $0.body?.object?["status"] : .string("http \($0.status)") } ?? .null
         let models = tags?.body?.object?["models"]?.array?.compactMap { $0.object?["name"] ?? $0.object?["model"] } ?? []
         out["models"] = tags == nil ? .null : .array(models)
-        var breaker = state.json.object ?? JSONObject()
+        var breaker = state.object
         breaker["state"] = .string(state.phase(nowMs: now, cooldownSeconds: config.breakerCooldown))
         out["breaker"] = .object(breaker)
         let recent = history.totals(nowMs: now, windowMs: Int64(config.baselineOnlyWindow * 1000))

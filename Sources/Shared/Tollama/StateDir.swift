@@ -63,3 +63,38 @@ public struct StateDir: Sendable {
         }
     }
 }
+
+/// A value kept in one JSON file of the state dir: a fresh one when the file is missing or
+/// damaged.
+public protocol StateFileValue {
+    static var fileName: String { get }
+    init()
+    init(_ object: JSONObject)
+    var object: JSONObject { get }
+}
+
+/// One value's file in the state dir, read without the lock (files are replaced atomically)
+/// and changed under it. With no state dir (nil) it is never read nor written.
+public struct StateFile<Value: StateFileValue>: Sendable {
+    public let directory: String?
+
+    public init(directory: String?) { self.directory = directory }
+
+    public func load() -> Value {
+        guard let directory, let object = StateDir(directory).read(Value.fileName) else { return Value() }
+        return Value(object)
+    }
+
+    /// Reads, changes and writes the value under the lock; returns what `change` does (nil
+    /// without a state dir).
+    @discardableResult
+    public func update<T>(_ change: (inout Value) -> T) throws -> T? {
+        guard let directory else { return nil }
+        return try StateDir(directory).update(Value.fileName) { object in
+            var value = Value(object)
+            let result = change(&value)
+            object = value.object
+            return result
+        }
+    }
+}
