@@ -57,23 +57,11 @@ public enum ParameterStore {
     }
 
     static func read(_ path: String, what: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else {
-            throw ToolError(.config, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
+        do {
+            return try FileBytes.read(path)
+        } catch {
+            throw ToolError(.config, "cannot read \(what) \(path): \(error.reason)")
         }
-        defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ToolError(.config, "cannot read \(what) \(path): \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            out.append(contentsOf: chunk[0..<n])
-        }
-        return out
     }
 
     static func writeAtomically(_ bytes: [UInt8], to path: String) throws {

@@ -14,7 +14,7 @@ public struct StateDir: Sendable {
     /// The JSON object in `name`, or nil when it is missing or unreadable (state is advisory:
     /// a damaged file is treated as no state, never as an error).
     public func read(_ name: String) -> JSONObject? {
-        guard let bytes = Self.contents(of: path + "/" + name) else { return nil }
+        guard let bytes = try? FileBytes.read(path + "/" + name) else { return nil }
         return (try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)))?.object
     }
 
@@ -36,21 +36,6 @@ public struct StateDir: Sendable {
         if object == before { return result }
         try AtomicFile.write(Array((try JSONValue.object(object).jsonText() + "\n").utf8), to: path + "/" + name)
         return result
-    }
-
-    static func contents(of file: String) -> [UInt8]? {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = Glibc.read(fd, &chunk, chunk.count)
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
-        return bytes
     }
 
     static func makeDirectory(_ path: String) throws {
