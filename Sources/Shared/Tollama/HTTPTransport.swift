@@ -137,7 +137,6 @@ final class HTTPTransport {
     }
 }
 
-/// One reusable easy handle and the buffer its answer is written into.
 extension HTTPTransport {
     /// One GET, waited for (health probes, `tsfm-forecast health`), with a fresh `x-request-id`.
     func get(_ url: String, token: String?, timeout: Double) -> HTTPResult? {
@@ -169,6 +168,7 @@ final class SingleRequest: ExchangeScheduler {
     var isFinished: Bool { result != nil }
 }
 
+/// One reusable easy handle and the buffer its answer is written into.
 final class EasyHandle {
     let easy: UnsafeMutableRawPointer
     private let sink = BodySink()

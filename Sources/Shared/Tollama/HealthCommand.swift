@@ -8,8 +8,9 @@ public struct HealthCommand: ParsableCommand {
         abstract: "Print the tollama daemon's version, health, installed models and tsfm's breaker state.",
         discussion: """
             Asks GET /api/version, /v1/health and /api/tags, and reads the state
-            of the circuit breaker and of baseline-only mode (--state-dir). Exit 0 when the daemon answers, 69 when it cannot be
-            reached. The token (TOLLAMA_API_KEY) is sent when set, never printed.
+            of the circuit breaker and of baseline-only mode (--state-dir). Exit 0
+            when the daemon answers, 69 when it cannot be reached. The token
+            (TOLLAMA_API_KEY) is sent when set, never printed.
 
             Example:
               tsfm-forecast health --tollama-url http://127.0.0.1:11435 | jq .

@@ -24,8 +24,6 @@ public final class ResponseCache {
         self.scope = scope
     }
 
-    public var isEnabled: Bool { directory != nil }
-
     /// The key of a call: 128 bits of FNV-1a over its identifying content, as hex.
     public static func key(_ call: ModelCall, scope: String = "") -> String {
         let r = call.request

@@ -92,6 +92,7 @@ public struct TollamaOptions: ParsableArguments {
 
     /// The runtime to use, or nil when none is available.
     public func makeRuntime(logger: Logger, deterministic: Bool) throws -> ModelRuntime? {
-        TollamaRuntime(config: config(), logger: logger, seed: deterministic ? 0x7011_a3a : UInt64(truncatingIfNeeded: Timestamp.now().millis))
+        // --deterministic fixes the retry jitter too; otherwise the runtime seeds from time and pid.
+        deterministic ? TollamaRuntime(config: config(), logger: logger, seed: 0x7011_a3a) : TollamaRuntime(config: config(), logger: logger)
     }
 }

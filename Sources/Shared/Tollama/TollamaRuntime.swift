@@ -301,8 +301,6 @@ public final class TollamaRuntime: ModelRuntime {
         return out
     }
 
-    func url(_ path: String) -> String { config.url(path) }
-
     func jitteredBackoff() -> Double { config.backoff + config.jitter * rng.uniform() }
 
     func headers(requestId: String) -> [String] {
@@ -358,7 +356,7 @@ final class BatchScheduler: ExchangeScheduler {
         items[i].inFlight = true
         items[i].startedAt = now
         items[i].usedV1 = v1
-        let request = HTTPRequest(method: "POST", url: runtime.url(v1 ? "/v1/forecast" : "/api/forecast"),
+        let request = HTTPRequest(method: "POST", url: runtime.config.url(v1 ? "/v1/forecast" : "/api/forecast"),
                                   headers: runtime.headers(requestId: batch[0].requestId), body: body, timeout: runtime.config.timeout)
         return (i, request)
     }
