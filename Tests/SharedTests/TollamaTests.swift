@@ -56,13 +56,13 @@ struct ToolRun {
     var runtimes: [String?] { metas.map { $0[MetaKey.runtime]?.string } }
 }
 
-func runForecast(_ args: [String], env: [String: String] = [:], stateDir: String? = nil,
-                 input: String = "examples/requests.ndjson") throws -> ToolRun {
+/// Runs the built tsfm-forecast with `args` from the repository root, without the caller's
+/// tollama environment (plus `env`).
+func runTool(_ args: [String], env: [String: String] = [:]) throws -> ToolRun {
     let p = Process()
     p.executableURL = repoRoot.appendingPathComponent(".build/debug/tsfm-forecast")
     p.currentDirectoryURL = repoRoot
-    let state = stateDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-state-\(UUID().uuidString)").path
-    p.arguments = ["--deterministic", "--state-dir", state, "--log-format", "text"] + args + [input]
+    p.arguments = args
     var environment = ProcessInfo.processInfo.environment
     environment.removeValue(forKey: "TOLLAMA_API_KEY")
     environment.removeValue(forKey: "TOLLAMA_BASE_URL")
@@ -76,6 +76,13 @@ func runForecast(_ args: [String], env: [String: String] = [:], stateDir: String
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return ToolRun(stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self), status: p.terminationStatus)
+}
+
+/// A deterministic forecast run with its own state dir (unless given one).
+func runForecast(_ args: [String], env: [String: String] = [:], stateDir: String? = nil,
+                 input: String = "examples/requests.ndjson") throws -> ToolRun {
+    let state = stateDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-state-\(UUID().uuidString)").path
+    return try runTool(["--deterministic", "--state-dir", state, "--log-format", "text"] + args + [input], env: env)
 }
 
 /// examples/requests.ndjson: which lines the policy sends to the model in auto mode.
@@ -294,29 +301,17 @@ struct TollamaTests {
 
     @Test func healthReportsTheDaemonAndTheState() throws {
         let daemon = try StandIn()
-        let p = Process()
-        p.executableURL = repoRoot.appendingPathComponent(".build/debug/tsfm-forecast")
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-health-\(UUID().uuidString)").path
-        p.arguments = ["health", "--tollama-url", daemon.url, "--state-dir", state]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0)
-        let object = try JSONValue.parse(text).object!
+        let run = try runTool(["health", "--tollama-url", daemon.url, "--state-dir", state])
+        #expect(run.status == 0)
+        let object = try JSONValue.parse(run.stdout).object!
         #expect(object["version"]?.string == "0.0-standin")
         #expect(object["models"]?.array?.compactMap(\.string) == ["chronos2", "mock"])
         #expect(object["breaker"]?.object?["state"]?.string == "closed")
         #expect(object["baseline_only_mode"]?.object?["state"]?.string == "off")
 
-        let dead = Process()
-        dead.executableURL = p.executableURL
-        dead.arguments = ["health", "--tollama-url", "http://127.0.0.1:1", "--state-dir", state]
-        dead.standardOutput = Pipe()
-        try dead.run()
-        dead.waitUntilExit()
-        #expect(dead.terminationStatus == 69)
+        let dead = try runTool(["health", "--tollama-url", "http://127.0.0.1:1", "--state-dir", state])
+        #expect(dead.status == 69)
     }
 
     @Test func batchingAndConcurrencyKeepOrder() throws {
