@@ -122,8 +122,14 @@ struct Fit: ParsableCommand {
     @Option(help: "Report format: ndjson or table.")
     var format: ReportFormat = .ndjson
 
-    @Option(help: "Accepted distance of the report's coverage from the target.")
+    @Option(help: "Accepted distance of the report's coverage from the target (also the --out-dir refit check).")
     var tolerance: Double = 0.03
+
+    @Option(help: "Leave out the latest fraction F of distinct as_of_ts (0 < F < 1): the window ends before them, so 'tsfm-eval --split time:F' scores exactly the records the fit never saw.")
+    var excludeLatest: Double?
+
+    @Flag(help: "With --out-dir: replace latest even when the new fit has fewer groups with parameters or misses the target on its holdout.")
+    var force = false
 
     func validate() throws {
         guard out == nil || outDir == nil else { throw ValidationError("give --out or --out-dir, not both") }
@@ -133,6 +139,10 @@ struct Fit: ParsableCommand {
         guard window.seconds > 0 else { throw ValidationError("--window must be longer than zero") }
         guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
         guard tolerance >= 0, tolerance < 1 else { throw ValidationError("--tolerance must be in [0, 1)") }
+        if let f = excludeLatest {
+            guard f > 0, f < 1 else { throw ValidationError("--exclude-latest must be in (0, 1)") }
+            guard asOf == nil else { throw ValidationError("give --as-of or --exclude-latest, not both") }
+        }
         do { _ = try SegmentKeys(list: segmentBy) } catch { throw ValidationError("\(error)") }
     }
 
@@ -151,22 +161,43 @@ struct Fit: ParsableCommand {
             settings.minSamples = minSamples
             settings.segments = try SegmentKeys(list: segmentBy)
             settings.allPairs = allPairs
+            settings.keepBands = report || outDir != nil
             let history = CalibrationSet(settings: settings)
             let stream = common.stream(tool: tool, output: output)
             try stream.forEach { record, _ in try history.add(record) }
-            guard history.window() != nil else {
-                throw ToolError(.noInput, "no record with y_future and as_of_ts in the input: nothing to fit")
+            if let excludeLatest, let cutoff = TimeSplit.cutoff(history.sampledTimes(), fraction: excludeLatest) {
+                guard let last = history.sampledTimes().filter({ $0 < cutoff }).max() else {
+                    throw ToolError(.noInput, "--exclude-latest \(excludeLatest) leaves no as_of_ts to fit on")
+                }
+                history.settings.asOf = Timestamp(millis: last)
             }
-            if report, let result = history.report(tolerance: tolerance) {
+            guard history.window() != nil else {
+                throw ToolError(.noInput, stream.totals.badLines > 0
+                    ? "every record with y_future was a bad line: nothing to fit"
+                    : "no record with y_future and as_of_ts in the input: nothing to fit (score forecasts first: tsfm-prep --backtest, or tsfm-prep actuals)")
+            }
+            let holdout = report || outDir != nil ? history.report(tolerance: tolerance) : nil
+            if report, let holdout {
                 switch format {
-                case .ndjson: try output.write(bytes: try result.ndjson())
-                case .table: try output.write(bytes: Array(result.table().utf8))
+                case .ndjson: try output.write(bytes: try holdout.ndjson())
+                case .table: try output.write(bytes: Array(holdout.table().utf8))
                 }
             }
             var written: ConformalParameters?
             if out != nil || outDir != nil, let parameters = history.parameters() {
                 if let out { try ParameterStore.write(parameters, to: out) }
-                if let outDir { try ParameterStore.write(parameters, toDirectory: outDir) }
+                if let outDir {
+                    // A first fit has nothing to protect: what it misses is a warning, not a refusal.
+                    let current = try ParameterStore.current(inDirectory: outDir)
+                    let problems = RefitCheck.problems(new: parameters, current: current, report: holdout, tolerance: tolerance)
+                    if !problems.isEmpty && !force && current != nil {
+                        throw ToolError(.refitRefused, "refit refused, \(outDir)/latest and every file in it left as they were: "
+                                        + problems.joined(separator: "; ") + " (--force replaces it anyway)")
+                    }
+                    let path = try ParameterStore.write(parameters, toDirectory: outDir)
+                    for problem in problems { log.warning(current == nil ? "first fit in \(outDir): \(problem)" : "--force: \(problem)") }
+                    log.info("parameters written", [("file", .string(path))])
+                }
                 if parameters.groups.isEmpty {
                     log.warning("no group reached --min-samples: apply will pass every band through unchanged",
                                 [("min_samples", .int(minSamples))])
@@ -224,14 +255,32 @@ struct Apply: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "Parameter file, or a parameter directory (its 'latest' pointer is followed).")
+    @Option(help: "Parameter file, a parameter directory, or its 'latest' pointer.")
     var params: String
 
-    @Option(help: "Width of the outer band above which a step is flagged width_above_max.")
+    @Option(help: "Minimum width of the outer band after calibration (tsfm-post's guard).")
+    var minWidth: Double = BandGuard.defaultMinWidth
+
+    @Option(help: "Maximum width of the outer band after calibration (tsfm-post's guard).")
     var maxWidth: Double = BandGuard.defaultMaxWidth
+
+    @Flag(help: "Adapt each group's adjustment online as outcomes become known (records with y_future in the input, in as_of_ts order, and --outcomes).")
+    var adapt = false
+
+    @Option(help: "With --adapt: the rate eta of the update offset += eta * w * (miss - (1 - target)).")
+    var adaptRate: Double = OnlineCalibration.defaultRate
+
+    @Option(help: "With --adapt: the adaptation state file (default: DIR/adapt-state.json when --params names a directory or its latest; none otherwise).")
+    var state: String?
+
+    @Option(help: "With --adapt: earlier calibrated forecasts with their realized y_future (e.g. from tsfm-prep actuals); their outcomes update the adaptation before the input is read. Not written to stdout.")
+    var outcomes: String?
 
     func validate() throws {
         guard maxWidth > 0, maxWidth <= 1 else { throw ValidationError("--max-width must be in (0, 1]") }
+        guard minWidth >= 0, minWidth <= maxWidth else { throw ValidationError("--min-width must be in [0, --max-width]") }
+        guard adaptRate > 0, adaptRate <= 1 else { throw ValidationError("--adapt-rate must be in (0, 1]") }
+        if !adapt && (state != nil || outcomes != nil) { throw ValidationError("--state and --outcomes go with --adapt") }
     }
 
     func run() throws {
@@ -240,20 +289,53 @@ struct Apply: ParsableCommand {
         let log = common.logger(tool: tool)
         ToolMain.run(tool: tool, output: output) {
             let parameters = try ParameterStore.load(params)
-            var applier = ConformalApplier(parameters: parameters, maxWidth: maxWidth)
+            var adaptation: OnlineCalibration?
+            let statePath = adapt ? (state ?? ParameterStore.defaultStatePath(params: params)) : nil
+            if adapt {
+                var fresh = OnlineCalibration(parameters: parameters, rate: adaptRate)
+                if let statePath, let bytes = try ParameterStore.readState(statePath) {
+                    do {
+                        if !(try fresh.restore(bytes)) {
+                            log.info("adaptation state belongs to other parameters: starting afresh", [("state", .string(statePath))])
+                        }
+                    } catch {
+                        throw ToolError(.config, "adaptation state \(statePath) is damaged (\(error)); remove it to start the adaptation afresh")
+                    }
+                }
+                adaptation = fresh
+            }
+            var applier = ConformalApplier(parameters: parameters, minWidth: minWidth, maxWidth: maxWidth, adaptation: adaptation)
+            var sideBadLines = 0
+            if let outcomes {
+                let side = RecordStream(input: NDJSONInput(paths: [outcomes]), output: output, onError: common.onError)
+                var known: [OnlineCalibration.Outcome] = []
+                try side.forEach { record, _ in known += try applier.outcomes(of: record) }
+                applier.adaptation!.countNow(known)
+                sideBadLines = side.totals.badLines
+            }
             let stream = common.stream(tool: tool, output: output)
             try stream.map { record, _ in try applier.process(&record) }
+            if let statePath, let adaptation = applier.adaptation {
+                try ParameterStore.writeState(try adaptation.encoded(), to: statePath)
+            }
             if common.summary {
                 let t = applier.totals
-                log.summary([
+                var fields: [(String, JSONValue)] = [
                     ("records", .int(stream.totals.records)), ("params_version", .string(parameters.version)),
                     ("adjusted", .int(t.adjusted)), ("partially_adjusted", .int(t.partial)),
-                    ("unadjusted", .int(t.unadjusted)), ("width_above_max", .int(t.widthAboveMax)),
-                    ("error_records_passed", .int(stream.totals.errorRecordsPassed)),
-                    ("bad_lines", .int(stream.totals.badLines)),
-                ])
+                    ("unadjusted", .int(t.unadjusted)), ("clipped", .int(t.guards.clipped)),
+                    ("crossing_fixed", .int(t.guards.crossingsFixed)), ("expanded", .int(t.guards.expanded)),
+                    ("clamped", .int(t.guards.clamped)),
+                ]
+                if let a = applier.adaptation {
+                    fields += [("outcomes_counted", .int(a.counted)), ("outcomes_pending", .int(a.pending.count)),
+                               ("outcomes_counted_before", .int(a.duplicates))]
+                }
+                fields += [("error_records_passed", .int(stream.totals.errorRecordsPassed)),
+                           ("bad_lines", .int(stream.totals.badLines))]
+                log.summary(fields)
             }
-            return stream.exitStatus
+            return sideBadLines + stream.totals.badLines > 0 ? .dataError : .success
         }
     }
 }

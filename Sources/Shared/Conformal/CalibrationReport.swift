@@ -125,6 +125,7 @@ extension CalibrationSet {
 
         let segments = settings.segments
         let holdout = cutoff.millis...asOf.millis
+        var applier = ConformalApplier(parameters: parameters)
         var rows: [String: [Int: [Int: CalibrationReport.Row]]] = [:]
         for (g, values) in groupValues.enumerated() {
             let chainNames = segments.chain(values)
@@ -132,14 +133,25 @@ extension CalibrationSet {
             for (p, pair) in pairs.enumerated() {
                 let target = pair.target(outerTarget: settings.target)
                 for h in 0..<stepCount([g], p) {
-                    let s = gather([g], pair: p, step: h, in: holdout, withTimes: false)
+                    // The outer pair is scored on the band apply writes (the same function);
+                    // inner pairs on their scores.
+                    let onBands = pair.outer && settings.keepBands
+                    let s = gather([g], pair: p, step: h, in: holdout, withTimes: false, withBands: onBands)
                     guard !s.a.isEmpty else { continue }
                     let params = ConformalApplier.lookup(chain, pair: pair, step: h + 1)?.1
                     var tally = CalibrationReport.Row(group: "", pair: pair, target: target, step: h + 1)
                     for i in 0..<s.a.count {
                         let before: Bool
                         var after: Bool
-                        if fieldsPerStep == 1 {
+                        if onBands {
+                            let b = s.bands[i]
+                            before = b.lo <= b.y && b.y <= b.hi
+                            var band = b.median.isNaN
+                                ? QuantileBand(levels: [pair.lo, pair.hi], values: [[b.lo], [b.hi]])
+                                : QuantileBand(levels: [pair.lo, 0.5, pair.hi], values: [[b.lo], [b.median], [b.hi]])
+                            _ = applier.calibrate(&band, chain: chain, firstStep: h + 1)
+                            after = band.values[0][0] <= b.y && b.y <= band.values[band.levels.count - 1][0]
+                        } else if fieldsPerStep == 1 {
                             before = s.a[i] <= 0
                             after = params.map { Double(s.a[i]) <= $0.adjustment } ?? before
                         } else {

@@ -11,6 +11,9 @@ public struct FitSettings: Sendable {
     public var window = DurationArgument(seconds: 14 * 86_400, text: "14d")
     /// The window's end; nil means the latest `as_of_ts` in the input.
     public var asOf: Timestamp?
+    /// Keep each sample's band and realized value too, so the holdout can be scored on the band
+    /// apply writes (`--report`, and the refit check of `--out-dir`). About 32 bytes a step more.
+    public var keepBands = false
 
     public init() {}
 }
@@ -36,7 +39,8 @@ public struct IngestCounts: Equatable, Sendable {
 /// - cqr / aci: one column per step, max(lo − y, y − hi);
 /// - scaled: three per step, the residual y − centre and the half-widths centre − lo, hi − centre.
 public final class CalibrationSet {
-    public let settings: FitSettings
+    /// The settings; `asOf` may be set after reading (`--exclude-latest` chooses it from the data).
+    public var settings: FitSettings
     public private(set) var counts = IngestCounts()
     /// The latest `as_of_ts` among sampled records.
     public private(set) var latest: Timestamp?
@@ -44,6 +48,9 @@ public final class CalibrationSet {
     final class Cell {
         var times: [Int64] = []
         var columns: [[Float]] = []
+        /// With `keepBands`: per step four columns, the pair's lo, the median (NaN when the band
+        /// has none), hi and the realized y, in probabilities as the record had them.
+        var bands: [[Double]] = []
         var count: Int { times.count }
     }
 
@@ -76,13 +83,16 @@ public final class CalibrationSet {
             counts.outsideWindow += 1
             return
         }
-        guard let band = try ForecastFields.band(record, field: FieldName.yhatQ) else {
+        // A calibrated record is scored on its raw band, the band apply starts from.
+        let rawText = record.rawValue(FieldName.yhatQRaw)
+        let field = rawText != nil && rawText! != Array("null".utf8) ? FieldName.yhatQRaw : FieldName.yhatQ
+        guard let band = try ForecastFields.band(record, field: field) else {
             throw RecordError(field: FieldName.yhatQ, "missing")
         }
         guard band.levels.count >= 2 else { throw RecordError(field: FieldName.yhatQ, "needs at least two quantile levels to calibrate") }
         for (i, row) in band.values.enumerated() {
             for (h, v) in row.enumerated() where !(v >= 0 && v <= 1) {
-                throw RecordError(field: "\(FieldName.yhatQ).\(QuantileLevel.key(band.levels[i]))[\(h)]",
+                throw RecordError(field: "\(field).\(QuantileLevel.key(band.levels[i]))[\(h)]",
                                   "\(v) is not a probability (bands are calibrated after tsfm-post)")
             }
         }
@@ -101,10 +111,17 @@ public final class CalibrationSet {
         let f = transform
         for (pair, lo, hi) in QuantilePair.pairs(ofLevels: band.levels, allPairs: settings.allPairs) {
             var row = [Float](repeating: .nan, count: steps * fieldsPerStep)
+            var bandRow = settings.keepBands ? [Double](repeating: .nan, count: steps * 4) : []
             let cell = self.cell(g, pairSlot(pair))
             for h in 0..<steps {
                 let y = future[h]
                 if y.isNaN { continue }
+                if settings.keepBands {
+                    bandRow[4 * h] = band.values[lo][h]
+                    bandRow[4 * h + 1] = median.map { band.values[$0][h] } ?? .nan
+                    bandRow[4 * h + 2] = band.values[hi][h]
+                    bandRow[4 * h + 3] = y
+                }
                 let fy = f.forward(y)
                 let flo = f.forward(band.values[lo][h])
                 let fhi = f.forward(band.values[hi][h])
@@ -117,7 +134,7 @@ public final class CalibrationSet {
                     row[3 * h + 2] = Float(fhi - c)
                 }
             }
-            append(row, time: ts.millis, to: cell)
+            append(row, bands: bandRow, time: ts.millis, to: cell)
         }
         counts.sampled += 1
         if latest.map({ ts > $0 }) ?? true { latest = ts }
@@ -154,7 +171,7 @@ public final class CalibrationSet {
         return c
     }
 
-    func append(_ row: [Float], time: Int64, to cell: Cell) {
+    func append(_ row: [Float], bands: [Double], time: Int64, to cell: Cell) {
         // A record with more steps than the cell has seen adds columns, NaN for earlier records.
         while cell.columns.count < row.count {
             cell.columns.append([Float](repeating: .nan, count: cell.count))
@@ -162,7 +179,26 @@ public final class CalibrationSet {
         for j in 0..<cell.columns.count {
             cell.columns[j].append(j < row.count ? row[j] : .nan)
         }
+        if settings.keepBands {
+            while cell.bands.count < bands.count {
+                cell.bands.append([Double](repeating: .nan, count: cell.count))
+            }
+            for j in 0..<cell.bands.count {
+                cell.bands[j].append(j < bands.count ? bands[j] : .nan)
+            }
+        }
         cell.times.append(time)
+    }
+
+    /// The as-of times of every sampled record (ms), one per record, in no particular order.
+    public func sampledTimes() -> [Int64] {
+        var out: [Int64] = []
+        for row in cells {
+            for (p, cell) in row.enumerated() where pairs[p].outer {
+                if let cell { out.append(contentsOf: cell.times) }
+            }
+        }
+        return out
     }
 
     // MARK: - Groups of the hierarchy

@@ -15,9 +15,12 @@ extension CalibrationSet {
         /// scaled: lower and upper half-widths.
         var b: [Float] = []
         var c: [Float] = []
+        /// With `withBands`: the pair's lo, median (NaN: none), hi and the realized y.
+        var bands: [(lo: Double, median: Double, hi: Double, y: Double)] = []
     }
 
-    func gather(_ members: [Int], pair p: Int, step h: Int, in range: ClosedRange<Int64>, withTimes: Bool) -> StepSamples {
+    func gather(_ members: [Int], pair p: Int, step h: Int, in range: ClosedRange<Int64>, withTimes: Bool,
+                withBands: Bool = false) -> StepSamples {
         var s = StepSamples()
         let k = fieldsPerStep
         for g in members {
@@ -30,6 +33,9 @@ extension CalibrationSet {
                 if k == 3 {
                     s.b.append(cell.columns[h * k + 1][i])
                     s.c.append(cell.columns[h * k + 2][i])
+                }
+                if withBands {
+                    s.bands.append((cell.bands[4 * h][i], cell.bands[4 * h + 1][i], cell.bands[4 * h + 2][i], cell.bands[4 * h + 3][i]))
                 }
             }
         }

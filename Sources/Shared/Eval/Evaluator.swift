@@ -185,9 +185,7 @@ public final class Evaluator {
         var assign: (ScoredForecast) -> String? = { _ in nil }
         switch settings.split {
         case .time(let fraction):
-            let times = asOfTimes.sorted()
-            let validationCount = max(1, Int((Double(times.count) * fraction).rounded()))
-            let cutoff = times.isEmpty ? Int64.min : times[max(0, times.count - validationCount)]
+            let cutoff = TimeSplit.cutoff(Array(asOfTimes), fraction: fraction) ?? Int64.min
             assign = { $0.asOf.millis >= cutoff ? "validation" : "train" }
         case .event(let fraction):
             var validation = Set<String>()

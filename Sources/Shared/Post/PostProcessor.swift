@@ -40,20 +40,26 @@ public struct PostProcessor {
         try band.store(in: &record, field: FieldName.yhatQ)
 
         var warnings = meta[MetaKey.warnings]?.array ?? []
-        func warn(_ code: WarningCode, if count: Int) {
-            let value = JSONValue.string(code.rawValue)
-            if count > 0 && !warnings.contains(value) { warnings.append(value) }
+        for code in Self.warnings(for: counts) where !warnings.contains(.string(code.rawValue)) {
+            warnings.append(.string(code.rawValue))
         }
-        warn(.clipped, if: counts.clipped)
-        warn(.quantileCrossingFixed, if: counts.crossingsFixed)
-        warn(.widthExpanded, if: counts.expanded)
-        warn(.widthClamped, if: counts.clamped)
         meta[MetaKey.warnings] = .array(warnings)
         meta[MetaKey.post] = [
             "clipped": .int(counts.clipped), "crossing_fixed": .int(counts.crossingsFixed),
             "expanded": .int(counts.expanded), "clamped": .int(counts.clamped),
         ]
         try record.set(FieldName.meta, .object(meta))
+    }
+
+    /// The warning codes for what the rules changed in one band, in a fixed order. tsfm-conformal
+    /// apply uses the same codes when it re-enforces the rules after calibrating.
+    public static func warnings(for counts: Totals) -> [WarningCode] {
+        var codes: [WarningCode] = []
+        if counts.clipped > 0 { codes.append(.clipped) }
+        if counts.crossingsFixed > 0 { codes.append(.quantileCrossingFixed) }
+        if counts.expanded > 0 { codes.append(.widthExpanded) }
+        if counts.clamped > 0 { codes.append(.widthClamped) }
+        return codes
     }
 
     /// The band rules in order: clip, repair crossing, width guard. Returns this band's counts.

@@ -7,5 +7,8 @@ public enum ExitStatus: Int32, Sendable {
     case unavailable = 69
     case software = 70
     case ioError = 74
+    /// `tsfm-conformal fit --out-dir` refused to replace the current parameters (fewer groups,
+    /// or holdout coverage off target): nothing was changed; retry with more data or `--force`.
+    case refitRefused = 75
     case config = 78
 }
