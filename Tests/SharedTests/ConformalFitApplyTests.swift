@@ -112,7 +112,7 @@ import Testing
         #expect(applier.totals.unadjusted == 1)
     }
 
-    @Test func widthAboveMaxIsFlaggedNotClamped() throws {
+    @Test func aWideAdjustmentIsClampedToTheMaximumWidthWithPostsCode() throws {
         var params = Self.handParameters()
         params.groups[0].pairs[0].steps[0].adjustment = 3
         var applier = ConformalApplier(parameters: params)
@@ -120,8 +120,49 @@ import Testing
         try applier.process(&record)
         let lo = try Self.level(record, FieldName.yhatQ, "0.1")[0]
         let hi = try Self.level(record, FieldName.yhatQ, "0.9")[0]
-        #expect(hi - lo > 0.6)
-        #expect(try Self.meta(record)[MetaKey.warnings] == .array([.string(WarningCode.widthAboveMax.rawValue)]))
+        #expect(abs(hi - lo - BandGuard.defaultMaxWidth) < 1e-9)
+        #expect(try Self.meta(record)[MetaKey.warnings] == .array([.string(WarningCode.widthClamped.rawValue)]))
+        #expect(applier.totals.guards.clamped == 1)
+    }
+
+    @Test func aNarrowingAdjustmentKeepsTheMinimumWidth() throws {
+        var params = Self.handParameters()
+        params.groups[0].pairs[0].steps[0].adjustment = -2
+        var applier = ConformalApplier(parameters: params)
+        var record = conformalForecast(ts: Self.ts(0), lo: [0.3], mid: [0.5], hi: [0.7], future: nil, liquidity: "LOW")
+        try applier.process(&record)
+        let lo = try Self.level(record, FieldName.yhatQ, "0.1")[0]
+        let hi = try Self.level(record, FieldName.yhatQ, "0.9")[0]
+        #expect(abs(hi - lo - BandGuard.defaultMinWidth) < 1e-9)
+        #expect(try Self.meta(record)[MetaKey.warnings] == .array([.string(WarningCode.widthExpanded.rawValue)]))
+    }
+
+    /// Issue 11's minimal case: nine wide bands and one narrow one, every y at its band's
+    /// centre, fitted at target 0.8 → an adjustment of about −0.85 (a wide band's score). Applied
+    /// to the narrow band it once inverted it and the crossing repair sorted it into a band 19
+    /// times wider than the raw one; now each level stops at the median and the guard gives the
+    /// minimum width, never more than the raw band.
+    @Test func aNarrowingAdjustmentNeverWidensABand() throws {
+        var records: [Record] = []
+        for i in 0..<9 {
+            records.append(conformalForecast(ts: Self.ts(Int64(i) * 300), lo: [0.3], mid: [0.5], hi: [0.7], future: [0.5]))
+        }
+        records.append(conformalForecast(ts: Self.ts(2700), lo: [0.475], mid: [0.485], hi: [0.495], future: [0.485]))
+        let params = try Self.fit(records, Self.settings { $0.target = 0.8; $0.segments = SegmentKeys([]) })
+        let q = params.groups[0].pairs[0].steps[0].adjustment
+        #expect(q < -0.8 && q > -0.9)
+        var applier = ConformalApplier(parameters: params)
+        var narrow = records[9]
+        try applier.process(&narrow)
+        let band = try QuantileBand.decode(from: narrow, field: FieldName.yhatQ)!
+        let width = band.values[2][0] - band.values[0][0]
+        #expect(width <= 0.495 - 0.475 + 1e-12, "the narrow band became \(band.values.map { $0[0] })")
+        #expect(band.values[0][0] <= 0.485 && 0.485 <= band.values[2][0])
+        #expect(band.values[1][0] == 0.485)
+        // In the calibration space neither outer level passed the median before the guard.
+        var raw = try QuantileBand.decode(from: records[9], field: FieldName.yhatQ)!
+        _ = applier.adjust(&raw, chain: applier.chain([]))
+        #expect(raw.values[0][0] == 0.485 && raw.values[2][0] == 0.485)
     }
 
     @Test func applyPassesUnknownFieldsAndReappliesFromTheRawBand() throws {
@@ -244,8 +285,29 @@ import Testing
         #expect(configError { _ = try ParameterStore.load(dir + "/none.json") })
         try "{\"format_version\":1,".write(toFile: dir + "/cut.json", atomically: true, encoding: .utf8)
         #expect(configError { _ = try ParameterStore.load(dir + "/cut.json") })
+        // The pointer itself is accepted too.
+        #expect(try ParameterStore.load(dir + "/latest") == params)
+        // A second fit for the same as-of date gets a file of its own; latest moves to it.
+        let second = try ParameterStore.write(params, toDirectory: dir)
+        #expect(second == dir + "/2026-11-10-2.json")
+        #expect(try ParameterStore.load(dir).version == "2026-11-10-2")
+        #expect(try ParameterStore.load(path) == params)
         try "../x".write(toFile: dir + "/latest", atomically: true, encoding: .utf8)
         #expect(configError { _ = try ParameterStore.load(dir) })
+        #expect(configError { _ = try ParameterStore.load(dir + "/latest") })
+    }
+
+    @Test func refitCheckRefusesFewerGroupsAndMissedCoverage() throws {
+        let params = try Self.fit(Self.sampleRecords(50), Self.settings())
+        var fewer = params
+        fewer.groups.removeLast()
+        #expect(RefitCheck.problems(new: params, current: params, report: nil, tolerance: 0.03).isEmpty)
+        #expect(RefitCheck.problems(new: fewer, current: params, report: nil, tolerance: 0.03).count == 1)
+        let row = CalibrationReport.Row(group: "global", pair: QuantilePair(lo: 0.1, hi: 0.9, outer: true), target: 0.9, step: 1,
+                                        n: 100, unadjusted: 0, coveredBefore: 80, coveredAfter: 80)
+        let report = CalibrationReport(parameters: params, calibrationStart: Self.t0, holdoutStart: Self.t0, tolerance: 0.03, rows: [row])
+        #expect(RefitCheck.problems(new: params, current: nil, report: report, tolerance: 0.03).count == 1)
+        #expect(RefitCheck.problems(new: params, current: nil, report: report, tolerance: 0.1).isEmpty)
     }
 
     @Test func hierarchyGroupsAreNamedAndOrdered() throws {

@@ -205,8 +205,13 @@ public struct ConformalApplier {
                     guard var q = i == 0 ? outerStep.adjustment : lookup(pair)?.1.adjustment else { continue }
                     if i == 0, let adaptation { q = adaptation.adjustment(group: groupName, step: firstStep + h, fitted: q) }
                     let centre = median == nil ? (f.forward(band.values[lo][h]) + f.forward(band.values[hi][h])) / 2 : c
-                    band.values[lo][h] = f.inverse(min(f.forward(band.values[lo][h]) - q, centre))
-                    band.values[hi][h] = f.inverse(max(f.forward(band.values[hi][h]) + q, centre))
+                    // A level that reaches the centre takes the centre's own value (no round trip
+                    // through the transform, so it ties with the median exactly).
+                    let centreValue = median.map { band.values[$0][h] } ?? f.inverse(centre)
+                    let newLo = f.forward(band.values[lo][h]) - q
+                    let newHi = f.forward(band.values[hi][h]) + q
+                    band.values[lo][h] = newLo < centre ? f.inverse(newLo) : centreValue
+                    band.values[hi][h] = newHi > centre ? f.inverse(newHi) : centreValue
                 }
             case .scaled:
                 var scales = [Double](repeating: outerStep.scale, count: band.levels.count)
