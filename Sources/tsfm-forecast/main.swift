@@ -48,9 +48,9 @@ struct ForecastCommand: ParsableCommand {
             The bearer token comes from TOLLAMA_API_KEY only and is never shown.
 
             Baselines, computed in the request's transform space and mapped back:
-              ewma     centred on the smoothed level, sd √(v·(h + λ)) from the EW
-                       variance v of one-step changes (--ewma-halflife) and the
-                       smoothing lag λ
+              ewma     centred on the last value (prices are martingales), sd √(v·h)
+                       from the EW mean square v of one-step changes
+                       (RiskMetrics; --ewma-halflife, default 288 steps)
               kalman   local level (random walk + noise), variances by method of
                        moments on the first differences; variance P + h·q + r
               rolling  empirical quantiles of h-step changes over the last --window

@@ -51,7 +51,8 @@ public struct BaselineSettings: Sendable, Equatable {
     /// Points of history the rolling quantile looks at (`--window`).
     public var window: Int
 
-    public static let defaultHalflife = 12.0
+    /// 288 steps (24 h at 5 min): measured, see docs/tsfm-forecast.md.
+    public static let defaultHalflife = 288.0
     public static let defaultWindow = 288
 
     public init(choice: BaselineChoice = .auto, ewmaHalflife: Double = defaultHalflife, window: Int = defaultWindow) {
