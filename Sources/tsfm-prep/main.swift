@@ -105,6 +105,11 @@ struct Requests: ParsableCommand {
     @Option(help: "Backtest: grid points between as-of times.")
     var stride: Int = 1
 
+    @Option(help: "Backtest output order: market (each market's requests in time order, streaming) or time (by as_of_ts, then market_id; all requests held in memory), as tsfm-conformal apply --adapt needs.")
+    var order: BacktestOrder = .market
+
+    enum BacktestOrder: String, ExpressibleByArgument, CaseIterable { case market, time }
+
     @Option(help: "Live: keep the N best markets by 0.6·z(volume_24h) + 0.4·z(open_interest).")
     var top: Int?
 
@@ -119,6 +124,7 @@ struct Requests: ParsableCommand {
         if let top, top < 1 { throw ValidationError("--top must be at least 1") }
         if top != nil && backtest { throw ValidationError("--top selects live cycles; it cannot be combined with --backtest") }
         if backtest && asOf != nil { throw ValidationError("--as-of is for live mode; a backtest covers all the data") }
+        if order == .time && !backtest { throw ValidationError("--order is for --backtest") }
         if let asOf, asOf != "now", Timestamp(asOf) == nil {
             throw ValidationError("--as-of must be an RFC 3339 time or 'now'")
         }
@@ -153,10 +159,15 @@ struct Requests: ParsableCommand {
             }
             var unusable: [String] = []
             if backtest {
+                var held: [PrepRequest] = []
                 for id in book.marketIds {
                     let requests = builder.backtestRequests(id, book.markets[id]!, stride: Int64(stride))
                     if requests.isEmpty { unusable.append(id) }
-                    for r in requests { try emit(r) }
+                    if order == .time { held += requests } else { for r in requests { try emit(r) } }
+                }
+                // Markets come in market_id order, so a stable sort by time keeps market_id order within a time.
+                for r in held.enumerated().sorted(by: { ($0.element.asOf.millis, $0.offset) < ($1.element.asOf.millis, $1.offset) }).map(\.element) {
+                    try emit(r)
                 }
             } else if let reference = fixedAsOf ?? book.latestTs {
                 let asOfTime = reference.floored(toMultipleOf: settings.cadence.seconds)
