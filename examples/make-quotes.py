@@ -2,7 +2,9 @@
 """Dev-only: regenerates examples/quotes.ndjson and examples/markets.ndjson (seeded, so the
 output is the committed data). Six markets over 2026-11-21..23: random walks in logit space,
 a jump, a gap, a market that stops quoting (stale), an illiquid one, price-only and
-trade-only quotes, empty books, one late line and one duplicate timestamp. The goldens
+trade-only quotes, empty books, one late line and one duplicate timestamp. Volatilities are
+those of active markets (5-minute moves of a few tenths of a cent, an hour's of one to three
+cents), so the 0.02 minimum band width binds only at the first steps. The goldens
 depend on the data, not on this script; the product never runs it."""
 import json, math, os, random
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -13,12 +15,12 @@ def ts(t):
     import datetime
     return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 markets = {
- "pres-2028-dem": dict(p=0.43, vol=0.015, spread=0.01),
- "fed-cut-dec": dict(p=0.62, vol=0.02, spread=0.015, jump=(start+2*86400+14*3600, 0.18)),
- "btc-100k-dec": dict(p=0.35, vol=0.03, spread=0.02, tradeonly=(start+86400+6*3600, start+86400+9*3600), priceform=True),
- "rain-nyc-tmrw": dict(p=0.08, vol=0.04, spread=0.03),
- "oscar-best-pic": dict(p=0.22, vol=0.02, spread=0.02, gap=(start+2*86400+15*3600, start+2*86400+16*3600+30*60)),
- "senate-runoff": dict(p=0.71, vol=0.015, spread=0.01, stop=start+2*86400+12*3600),
+ "pres-2028-dem": dict(p=0.43, vol=0.06, spread=0.01),
+ "fed-cut-dec": dict(p=0.62, vol=0.08, spread=0.015, jump=(start+2*86400+14*3600, 0.18)),
+ "btc-100k-dec": dict(p=0.35, vol=0.12, spread=0.02, tradeonly=(start+86400+6*3600, start+86400+9*3600), priceform=True),
+ "rain-nyc-tmrw": dict(p=0.08, vol=0.16, spread=0.03),
+ "oscar-best-pic": dict(p=0.22, vol=0.08, spread=0.02, gap=(start+2*86400+15*3600, start+2*86400+16*3600+30*60)),
+ "senate-runoff": dict(p=0.71, vol=0.06, spread=0.01, stop=start+2*86400+12*3600),
 }
 lines = []
 for mid, m in markets.items():
