@@ -123,7 +123,7 @@ struct ForecastCommand: ParsableCommand {
                 let t = forecaster.totals
                 let reasons = JSONValue.object(JSONObject(t.fallbackReasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
                 log.summary([
-                    ("records", .int(t.records)), ("model", .int(t.model)), ("baseline", .int(t.baseline)),
+                    ("records", .int(t.records)), ("model", .int(t.model)), ("cached", .int(t.cached)), ("baseline", .int(t.baseline)),
                     ("fallbacks", .int(t.fallbacks)), ("fallback_reasons", reasons), ("degenerate", .int(t.degenerate)),
                     ("error_records_passed", .int(t.errorRecordsPassed)), ("bad_lines", .int(t.badLines)),
                 ])
