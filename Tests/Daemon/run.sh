@@ -15,7 +15,9 @@ unset TOLLAMA_API_KEY TOLLAMA_BASE_URL
 
 SRC="${TOLLAMA_SRC:-}"
 if [ -z "$SRC" ]; then
-  for f in ../shared/vendor/tollama-*.tar.gz; do [ -f "$f" ] && SRC="$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"; done
+  for f in ../shared/vendor/tollama-*.tar.gz; do
+    if [ -f "$f" ]; then SRC="$(cd "$(dirname "$f")" && pwd)/$(basename "$f")"; fi
+  done
 fi
 if [ -z "$SRC" ]; then
   echo "test-daemon: skipped: no tollama source (../shared/vendor/tollama-*.tar.gz is absent; set TOLLAMA_SRC to a path or pip requirement)"
