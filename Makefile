@@ -26,6 +26,10 @@ test: deps
 # tsfm-forecast against the real tollama daemon (mock model), installed into .build/tollama-venv
 # from $(TOLLAMA_SRC) or ../shared/vendor/tollama-*.tar.gz; skips, saying so, when neither exists.
 test-daemon: build
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing python3-venv (needs root)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv; }
 	Tests/Daemon/run.sh $(DEBUG_BIN)
 
 unit: deps
