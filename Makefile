@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release
 DEBUG_BIN = .build/debug
 
-.PHONY: deps build release test unit golden golden-update demo bench clean
+.PHONY: deps build release test test-daemon unit golden golden-update demo bench clean
 
 deps:
 	@pkg-config --exists libcurl 2>/dev/null || { \
@@ -22,6 +22,15 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Golden/run.sh $(DEBUG_BIN)
+
+# tsfm-forecast against the real tollama daemon (mock model), installed into .build/tollama-venv
+# from $(TOLLAMA_SRC) or ../shared/vendor/tollama-*.tar.gz; skips, saying so, when neither exists.
+test-daemon: build
+	@python3 -c 'import ensurepip, venv' 2>/dev/null || { \
+	  echo "installing python3-venv (needs root)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq python3-venv; }
+	Tests/Daemon/run.sh $(DEBUG_BIN)
 
 unit: deps
 	$(SWIFT) test

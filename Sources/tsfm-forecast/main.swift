@@ -35,17 +35,24 @@ struct ForecastCommand: ParsableCommand {
             valid request to the model; --runtime baseline serves all by baseline
             (fallback_used false, fallback_reason null).
 
-            tollama: --concurrency requests in flight over kept-alive connections,
-            --batch-size series per request; output order is input order. A call
-            that times out, cannot connect or gets 409/429/5xx is retried --retries
-            times; after --breaker-failures consecutive failed calls the breaker
-            opens for --breaker-cooldown (circuit_open), then one trial call decides.
-            When more than --baseline-only-share of the requests of the last
-            --baseline-only-window fell back, later runs go baseline-only until a
-            health probe succeeds after the cool-down. Identical requests within
-            --cache-ttl are answered from the cache (meta.cached true). The breaker,
-            the history and the cache live in --state-dir, shared by every run.
-            The bearer token comes from TOLLAMA_API_KEY only and is never shown.
+            tollama: --batch-size series per request (50), each call's time limit
+            --timeout plus --timeout-per-series for each series after the first; as
+            many calls in flight as the daemon serves without queueing, adapted up
+            to --concurrency; output order is input order. A call that times out,
+            cannot connect or gets 429/5xx (or a runner-conflict 409) is retried
+            --retries times; after --breaker-failures consecutive failed calls the
+            breaker opens for --breaker-cooldown (circuit_open), then one trial call
+            decides (other runs wait for it). When more than --baseline-only-share
+            of the requests of the last --baseline-only-window fell back, later runs
+            go baseline-only until a health probe reaches the daemon after the
+            cool-down. Identical requests within --cache-ttl are answered from the
+            cache (meta.cached true). The breaker, the history (both per daemon URL)
+            and the cache live in --state-dir, shared by every run. The bearer token
+            comes from TOLLAMA_API_KEY only and is never shown.
+
+            A key refused (401/403), a model not installed or a licence not accepted
+            is a configuration problem, not an outage: one warning with the fix,
+            every record still written (by baseline), exit 78 at the end.
 
             Baselines, computed in the request's transform space and mapped back:
               ewma     centred on the last value (prices are martingales), sd √(v·h)
@@ -69,7 +76,7 @@ struct ForecastCommand: ParsableCommand {
 
             Examples:
               tsfm-forecast requests.ndjson | tsfm-post > forecasts.ndjson
-              tsfm-forecast --model timesfm-2.5-200m --batch-size 25 requests.ndjson
+              tsfm-forecast --model timesfm-2.5-200m --concurrency 4 requests.ndjson
               tsfm-forecast --runtime baseline --baseline kalman requests.ndjson
               tsfm-forecast --runtime baseline --deterministic requests.ndjson
               tsfm-forecast --on-error skip --summary requests.ndjson | jq -c .meta
@@ -123,7 +130,7 @@ struct ForecastCommand: ParsableCommand {
                 let t = forecaster.totals
                 let reasons = JSONValue.object(JSONObject(t.fallbackReasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
                 log.summary([
-                    ("records", .int(t.records)), ("model", .int(t.model)), ("baseline", .int(t.baseline)),
+                    ("records", .int(t.records)), ("model", .int(t.model)), ("cached", .int(t.cached)), ("baseline", .int(t.baseline)),
                     ("fallbacks", .int(t.fallbacks)), ("fallback_reasons", reasons), ("degenerate", .int(t.degenerate)),
                     ("error_records_passed", .int(t.errorRecordsPassed)), ("bad_lines", .int(t.badLines)),
                 ])

@@ -28,11 +28,20 @@ final class StandIn {
     }
 
     deinit {
+        stop()
+        try? FileManager.default.removeItem(atPath: log)
+    }
+
+    /// Ends it now (its port can then be taken by another stand-in: the same daemon URL).
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
         // SIGKILL: the runner's threads block SIGTERM, and a child inherits that mask.
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
-        try? FileManager.default.removeItem(atPath: log)
     }
+
+    private var stopped = false
 
     var url: String { "http://127.0.0.1:\(port)" }
 
@@ -106,9 +115,20 @@ struct TollamaTests {
         let y = try first.doubles(FieldName.y)!
         let band = try QuantileBand.decode(from: first, field: FieldName.yhatQ)!
         #expect(band.values.allSatisfy { $0.allSatisfy { abs($0 - y.last!) < 1e-9 } })
-        // Every call carried its request id.
-        #expect(daemon.forecastCalls.count == eligibleLines.count)
-        #expect(daemon.forecastCalls.allSatisfy { (($0["headers"] as? [String: String])?["x-request-id"] ?? "").count == 36 })
+        // Batched by default: requests with the same horizon and levels share a call, which
+        // carries the first series' request id.
+        let ids = daemon.forecastCalls.map { $0["ids"] as? [String] ?? [] }
+        #expect(ids.map(\.count).reduce(0, +) == eligibleLines.count)
+        #expect(daemon.forecastCalls.count < eligibleLines.count)
+        let requestIds = Dictionary(uniqueKeysWithValues: eligibleLines.map { i in
+            (try! Record(String(run.stdout.split(separator: "\n")[i])).string(FieldName.marketId)!, run.metas[i][MetaKey.requestId]?.string ?? "")
+        })
+        #expect(daemon.forecastCalls.allSatisfy { call in
+            let first = (call["ids"] as? [String])?.first ?? ""
+            return (call["headers"] as? [String: String])?["x-request-id"] == requestIds[first]
+        })
+        // The version is what the daemon reports for the installed model (its digest).
+        #expect(eligibleLines.allSatisfy { run.metas[$0][MetaKey.modelVersion]?.string == "sha256:standin-mock" })
     }
 
     @Test func theRecordsModelAndParamsAreSent() throws {
@@ -140,15 +160,17 @@ struct TollamaTests {
 
     @Test func modelNotInstalledIsItsOwnReason() throws {
         let daemon = try StandIn()
-        let run = try runForecast(["--tollama-url", daemon.url, "--model", "timesfm-2.5-200m", "--retries", "3", "--concurrency", "1"])
+        let run = try runForecast(["--tollama-url", daemon.url, "--model", "timesfm-2.5-200m", "--retries", "3", "--concurrency", "1",
+                                   "--batch-size", "1"])
         #expect(eligibleLines.allSatisfy { run.reasons[$0] == "model_not_installed" }, "our mistake never opens the breaker")
-        #expect(daemon.forecastCalls.count == eligibleLines.count, "a 404 is never retried")
+        #expect(daemon.forecastCalls.count == 1, "a 404 is never retried, and the model's other calls are not sent")
         #expect(run.stderr.contains("tollama pull timesfm-2.5-200m"))
+        #expect(run.status == 78)
     }
 
     @Test func serverErrorsAreRetriedOnce() throws {
         let daemon = try StandIn(["--mode", "status:500"])
-        let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--breaker-failures", "100"])
+        let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--breaker-failures", "100", "--batch-size", "1"])
         #expect(eligibleLines.allSatisfy { run.reasons[$0] == "tollama_http_500" })
         #expect(run.metas.count == 12)
         #expect(daemon.forecastCalls.count == 2 * eligibleLines.count)
@@ -156,14 +178,14 @@ struct TollamaTests {
 
     @Test func aRetryCanSucceed() throws {
         let daemon = try StandIn(["--fail-first", "1", "--fail-status", "503"])
-        let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--concurrency", "1"])
+        let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--concurrency", "1", "--batch-size", "1"])
         #expect(eligibleLines.allSatisfy { run.runtimes[$0] == "tollama" })
         #expect(daemon.forecastCalls.count == eligibleLines.count + 1)
     }
 
     @Test func badRequestsAreNotRetried() throws {
         let daemon = try StandIn(["--mode", "status:400"])
-        let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--breaker-failures", "100"])
+        let run = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--breaker-failures", "100", "--batch-size", "1"])
         #expect(eligibleLines.allSatisfy { run.reasons[$0] == "tollama_http_400" })
         #expect(daemon.forecastCalls.count == eligibleLines.count)
     }
@@ -205,38 +227,47 @@ struct TollamaTests {
                                     env: ["TOLLAMA_API_KEY": "wrong"])
         #expect(eligibleLines.allSatisfy { wrong.reasons[$0] == "tollama_http_401" })
         #expect(!wrong.stderr.contains("wrong\"") && !wrong.stderr.contains("Bearer"))
+        #expect(wrong.status == 78)
     }
 
     @Test func breakerOpensAfterFiveFailuresAcrossRunsAndClosesAfterAGoodTrial() throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-breaker-\(UUID().uuidString)").path
         // Baseline-only mode off here: this test is about the breaker alone.
-        let flags = ["--model", "mock", "--baseline-only-share", "1"]
-        let failing = try StandIn(["--mode", "status:503"])
-        let first = try runForecast(["--tollama-url", failing.url, "--retries", "0"] + flags, stateDir: state)
-        #expect(eligibleLines.allSatisfy { first.reasons[$0] == "tollama_http_503" })
-        let seen = failing.forecastCalls.count
-        #expect(seen == eligibleLines.count)
+        let flags = ["--model", "mock", "--baseline-only-share", "1", "--batch-size", "1"]
+        var failing: StandIn? = try StandIn(["--mode", "status:503"])
+        let port = failing!.port
+        let url = failing!.url
+        // Calls start one at a time (the adaptive limit), so the fifth failure stops the run's sending.
+        let first = try runForecast(["--tollama-url", url, "--retries", "0"] + flags, stateDir: state)
+        #expect(eligibleLines.prefix(5).allSatisfy { first.reasons[$0] == "tollama_http_503" })
+        #expect(eligibleLines.dropFirst(5).allSatisfy { first.reasons[$0] == "circuit_open" })
+        let seen = failing!.forecastCalls.count
+        #expect(seen == 5)
+        #expect(BreakerStore(directory: state, scope: url).load().openedAtMs != nil)
         // A second process run: the breaker is open, nothing is sent.
-        let second = try runForecast(["--tollama-url", failing.url] + flags, stateDir: state)
+        let second = try runForecast(["--tollama-url", url] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { second.reasons[$0] == "circuit_open" })
-        #expect(failing.forecastCalls.count == seen)
+        #expect(failing!.forecastCalls.count == seen)
         // After the cool-down one trial call decides; when it fails, the rest are not sent.
-        let trial = try runForecast(["--tollama-url", failing.url, "--retries", "0", "--breaker-cooldown", "0s"] + flags, stateDir: state)
-        #expect(failing.forecastCalls.count == seen + 1)
+        let trial = try runForecast(["--tollama-url", url, "--retries", "0", "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        #expect(failing!.forecastCalls.count == seen + 1)
         #expect(trial.reasons[eligibleLines[0]] == "tollama_http_503")
         #expect(eligibleLines.dropFirst().allSatisfy { trial.reasons[$0] == "circuit_open" })
-        // A good trial closes it again, and the run goes on with the model.
-        let healthy = try StandIn()
-        let third = try runForecast(["--tollama-url", healthy.url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        // The daemon comes back at the same address: a good trial closes the breaker again, and
+        // the run goes on with the model.
+        failing?.stop()
+        failing = nil
+        let healthy = try StandIn(["--port", "\(port)"])
+        let third = try runForecast(["--tollama-url", url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" })
         #expect(healthy.forecastCalls.count == eligibleLines.count)
-        #expect(BreakerStore(directory: state).load() == BreakerState())
+        #expect(BreakerStore(directory: state, scope: url).load() == BreakerState())
     }
 
     @Test func breakerStopsSendingWithinARun() throws {
         let failing = try StandIn(["--mode", "status:502"])
         let run = try runForecast(["--tollama-url", failing.url, "--model", "mock", "--retries", "0", "--concurrency", "1",
-                                   "--baseline-only-share", "1"])
+                                   "--baseline-only-share", "1", "--batch-size", "1"])
         #expect(failing.forecastCalls.count == 5)
         #expect(eligibleLines.prefix(5).allSatisfy { run.reasons[$0] == "tollama_http_502" })
         #expect(eligibleLines.dropFirst(5).allSatisfy { run.reasons[$0] == "circuit_open" })
@@ -246,18 +277,18 @@ struct TollamaTests {
     @Test func cacheServesARepeatWithinTheTTLAndNotAfter() throws {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-cache-\(UUID().uuidString)").path
         let daemon = try StandIn()
-        let first = try runForecast(["--tollama-url", daemon.url, "--model", "mock"], stateDir: state)
+        let first = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--batch-size", "1"], stateDir: state)
         #expect(eligibleLines.allSatisfy { first.runtimes[$0] == "tollama" && first.metas[$0][MetaKey.cached] == nil })
         #expect(daemon.forecastCalls.count == eligibleLines.count)
         // The same requests again: served from the cache, the daemon is not called.
-        let second = try runForecast(["--tollama-url", daemon.url, "--model", "mock"], stateDir: state)
+        let second = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--batch-size", "1"], stateDir: state)
         #expect(eligibleLines.allSatisfy { second.runtimes[$0] == "tollama" && second.metas[$0][MetaKey.cached]?.bool == true })
         #expect(daemon.forecastCalls.count == eligibleLines.count)
         #expect(first.stdout.split(separator: "\n").map(String.init)
             == second.stdout.split(separator: "\n").map { $0.replacingOccurrences(of: ",\"cached\":true", with: "") },
             "a cached band is the band")
         // --no-cache calls the daemon.
-        _ = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--no-cache"], stateDir: state)
+        _ = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--no-cache", "--batch-size", "1"], stateDir: state)
         #expect(daemon.forecastCalls.count == 2 * eligibleLines.count)
         // Entries older than the TTL are not used: age them by two minutes.
         let dir = state + "/cache"
@@ -269,7 +300,7 @@ struct TollamaTests {
             object["stored_at_ms"] = .int(object["stored_at_ms"]!.int! - 120_000)
             try JSONValue.object(object).jsonText().write(toFile: path, atomically: true, encoding: .utf8)
         }
-        let third = try runForecast(["--tollama-url", daemon.url, "--model", "mock"], stateDir: state)
+        let third = try runForecast(["--tollama-url", daemon.url, "--model", "mock", "--batch-size", "1"], stateDir: state)
         #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" && third.metas[$0][MetaKey.cached] == nil })
         #expect(daemon.forecastCalls.count == 3 * eligibleLines.count)
     }
@@ -278,25 +309,34 @@ struct TollamaTests {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("tsfm-mode-\(UUID().uuidString)").path
         let flags = ["--model", "mock", "--retries", "0", "--breaker-failures", "100"]
         let failing = try StandIn(["--mode", "status:503"])
-        let first = try runForecast(["--tollama-url", failing.url] + flags, stateDir: state)
+        let port = failing.port, url = failing.url
+        let first = try runForecast(["--tollama-url", url] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { first.reasons[$0] == "tollama_http_503" })
         #expect(first.stderr.contains("later runs go baseline-only"))
         // The next run does not call the daemon, healthy or not, within the cool-down.
-        let healthy = try StandIn()
-        let second = try runForecast(["--tollama-url", healthy.url] + flags, stateDir: state)
+        failing.stop()
+        var healthy = try StandIn(["--port", "\(port)"])
+        let second = try runForecast(["--tollama-url", url] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { second.reasons[$0] == "baseline_only_mode" })
         #expect(healthy.requests.isEmpty)
         #expect(second.metas.count == 12, "no record lost")
+        // The mode belongs to that daemon: another one sharing the state dir is used.
+        let other = try StandIn()
+        let elsewhere = try runForecast(["--tollama-url", other.url] + flags, stateDir: state)
+        #expect(eligibleLines.allSatisfy { elsewhere.runtimes[$0] == "tollama" })
         // After the cool-down a failed probe keeps the mode (and the forecast endpoint untouched).
-        let unreachable = try runForecast(["--tollama-url", "http://127.0.0.1:1", "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        healthy.stop()
+        let unreachable = try runForecast(["--tollama-url", url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { unreachable.reasons[$0] == "baseline_only_mode" })
-        #expect(FallbackHistoryStore(directory: state).load().lastProbeMs != nil)
+        #expect(FallbackHistoryStore(directory: state, scope: url).load().lastProbeMs != nil)
         // A successful probe ends it.
-        let third = try runForecast(["--tollama-url", healthy.url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        healthy = try StandIn(["--port", "\(port)"])
+        let third = try runForecast(["--tollama-url", url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" })
         let probe = healthy.requests.first { ($0["path"] as? String) == "/v1/health" }
         #expect(((probe?["headers"] as? [String: String])?["x-request-id"] ?? "").count == 36, "the probe carries a request id")
-        #expect(FallbackHistoryStore(directory: state).load().baselineOnlySinceMs == nil)
+        #expect(healthy.requests.contains { ($0["path"] as? String) == "/api/tags" }, "the probe asks whether the model is installed")
+        #expect(FallbackHistoryStore(directory: state, scope: url).load().baselineOnlySinceMs == nil)
     }
 
     @Test func healthReportsTheDaemonAndTheState() throws {
@@ -307,6 +347,7 @@ struct TollamaTests {
         let object = try JSONValue.parse(run.stdout).object!
         #expect(object["version"]?.string == "0.0-standin")
         #expect(object["models"]?.array?.compactMap(\.string) == ["chronos2", "mock"])
+        #expect(object["model_installed"]?.bool == true && object["model_version"]?.string == "sha256:standin-chronos2")
         #expect(object["breaker"]?.object?["state"]?.string == "closed")
         #expect(object["baseline_only_mode"]?.object?["state"]?.string == "off")
 

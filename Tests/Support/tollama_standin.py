@@ -8,12 +8,17 @@ Speaks the parts of tollama's API that tsfm uses (see shared/TOLLAMA.md): POST /
 
 Behaviour is chosen per run by flags:
   --mode ok | hang | drop | malformed | missing-level | crossing | nonfinite | reorder | stream
-         | status:CODE | notfound-plain | notfound-model
+         | status:CODE | notfound-plain | notfound-model | license | echo-auth
+           (license: 409 "requires license acceptance"; echo-auth: 400 whose detail echoes the
+           Authorization header, as a careless proxy might)
   --fail-first N   the first N forecast calls answer --fail-status (then --mode applies)
   --delay-ms N     wait before answering a forecast call
   --token T        require "Authorization: Bearer T"
-  --log FILE       append one JSON line per request: method, path, headers, series ids, model, options
-Binds 127.0.0.1 on a free port and prints the port on stdout.
+  --serial         serve one forecast call at a time, as tollama 0.1.0 does (its runner lock)
+  --log FILE       append one JSON line per request: method, path, headers, series ids, model,
+                   options, and for forecast calls "inflight": the calls in the daemon on arrival
+  --port N         listen on N (a restart on the same address: state is per daemon URL)
+Binds 127.0.0.1 on a free port (or --port) and prints the port on stdout.
 """
 import argparse, json, math, signal, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,10 +30,15 @@ p.add_argument("--fail-status", type=int, default=503)
 p.add_argument("--delay-ms", type=int, default=0)
 p.add_argument("--token")
 p.add_argument("--log")
+p.add_argument("--serial", action="store_true")
+p.add_argument("--port", type=int, default=0)
 args = p.parse_args()
 lock = threading.Lock()
+runner_lock = threading.Lock()
 forecast_calls = [0]
-INSTALLED = {"mock", "chronos2"}
+inflight = [0]
+# name -> digest, as /api/tags reports them
+INSTALLED = {"mock": "sha256:standin-mock", "chronos2": "sha256:standin-chronos2"}
 
 
 def g(q):
@@ -54,7 +64,7 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def record(self, body):
+    def record(self, body, extra_fields=None):
         if not args.log:
             return
         ids, extra = [], {}
@@ -66,7 +76,8 @@ class Handler(BaseHTTPRequestHandler):
             pass
         with lock, open(args.log, "a") as f:
             f.write(json.dumps({"method": self.command, "path": self.path,
-                                "headers": {k.lower(): v for k, v in self.headers.items()}, "ids": ids, **extra}) + "\n")
+                                "headers": {k.lower(): v for k, v in self.headers.items()}, "ids": ids, **extra,
+                                **(extra_fields or {})}) + "\n")
 
     def authorized(self):
         if not args.token:
@@ -89,18 +100,35 @@ class Handler(BaseHTTPRequestHandler):
         elif self.path == "/v1/health":
             self.send(200, {"status": "ok"})
         elif self.path == "/api/tags":
-            self.send(200, {"models": [{"name": m, "model": m} for m in sorted(INSTALLED)]})
+            self.send(200, {"models": [{"name": m, "model": m, "digest": d} for m, d in sorted(INSTALLED.items())]})
         else:
             self.send(404, {"detail": "Not Found"})
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
-        self.record(body)
+        if self.path not in ("/api/forecast", "/v1/forecast"):
+            self.record(body)
+            if self.authorized():
+                self.send(404, {"detail": "Not Found"})
+            return
+        with lock:
+            inflight[0] += 1
+            now = inflight[0]
+        self.record(body, {"inflight": now})
+        try:
+            if args.serial:
+                with runner_lock:
+                    self.forecast(body)
+            else:
+                self.forecast(body)
+        finally:
+            with lock:
+                inflight[0] -= 1
+
+    def forecast(self, body):
         if not self.authorized():
             return
-        if self.path not in ("/api/forecast", "/v1/forecast"):
-            return self.send(404, {"detail": "Not Found"})
         mode = args.mode
         if mode == "notfound-plain" and self.path == "/api/forecast":
             return self.send(404, {"detail": "Not Found"})
@@ -127,6 +155,10 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             self.close_connection = True
             return
+        if mode == "license":
+            return self.send(409, {"detail": "model 'mock' requires license acceptance; pass accept_license=True"})
+        if mode == "echo-auth":
+            return self.send(400, {"detail": "bad request; headers were: Authorization: %s" % self.headers.get("Authorization")})
         if mode == "malformed":
             return self.send(200, raw=b'{"model": "mock", "forecasts": [', ctype="application/json")
         try:
@@ -185,7 +217,7 @@ signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 # The default listen backlog (5) drops the SYNs of a burst of connections, which then retry
 # after 1 s; the real daemon (uvicorn) listens with 2048.
 ThreadingHTTPServer.request_queue_size = 128
-server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
 server.daemon_threads = True
 print(server.server_address[1], flush=True)
 try:

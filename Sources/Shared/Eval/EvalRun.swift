@@ -60,6 +60,10 @@ public final class EvalRun {
             offerSample(f)
         }
         progress?.finish()
+        if evaluator.isPaired && !evaluator.hasPairedKey {
+            logger.warning("pairing left nothing to compare: no (market, as-of) key was scored by every band source; compare fewer sources (e.g. one runtime's raw and calibrated bands) or use --no-paired",
+                           [("band_sources", .int(evaluator.sourceCount))])
+        }
         if evaluator.needsSecondPass {
             try spool?.sink.flush()
             let again = inputs.map { $0 == "-" ? spool!.path : $0 }

@@ -157,6 +157,11 @@ public final class Evaluator {
     /// Whether every band source scored the key (`key(_:)`, `ScoredForecast.scanKey`).
     public func isPairedKey(_ key: UInt64) -> Bool { sourcesByKey[key] == allSources }
 
+    /// Whether any key was scored by every band source (else a paired comparison is empty).
+    public var hasPairedKey: Bool { sourcesByKey.values.contains(allSources) }
+    /// Band sources seen.
+    public var sourceCount: Int { sources.count }
+
     /// Prepares pass two: for a split, clears the aggregates and sets the filter from what pass
     /// one saw; for pairing alone, keeps them.
     public func beginSecondPass() {

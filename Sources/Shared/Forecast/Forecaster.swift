@@ -21,6 +21,8 @@ public final class Forecaster {
         public var badLines = 0
         /// Forecasts the model made.
         public var model = 0
+        /// Of those, the ones answered from the response cache.
+        public var cached = 0
         /// Forecasts a baseline made (asked for or as a fallback).
         public var baseline = 0
         /// Flat bands (`degenerate_series`).
@@ -120,8 +122,12 @@ public final class Forecaster {
         progress?.finish()
     }
 
-    /// The exit status the run calls for: 65 when any line was bad.
-    public var exitStatus: ExitStatus { totals.badLines > 0 ? .dataError : .success }
+    /// The exit status the run calls for: 65 when any line was bad, else 78 when the runtime
+    /// met a configuration problem (every record was still written).
+    public var exitStatus: ExitStatus {
+        if totals.badLines > 0 { return .dataError }
+        return runtime?.exitStatus ?? .success
+    }
 
     /// Writes a finished entry now when nothing is waiting for the model, else queues it behind
     /// the waiting ones. A bad line under `--on-error fail` ends the chunk at once, so the
@@ -224,6 +230,7 @@ public final class Forecaster {
                 return
             }
             totals.model += 1
+            if forecast.cached { totals.cached += 1 }
             let meta = ForecastMeta(
                 runtime: .tollama, modelName: forecast.modelName, modelVersion: forecast.modelVersion,
                 latencyMs: deterministic ? nil : (forecast.latencyMs * 1000).rounded() / 1000,

@@ -63,6 +63,11 @@ public protocol ModelRuntime: AnyObject {
     /// Called once after the last `forecast` of a run (to save what the runtime keeps across
     /// runs). Has a default that does nothing.
     func finish()
+
+    /// What the run should exit with for the runtime's sake: `.config` (78) when the daemon
+    /// refused calls for a problem only the user can fix (a missing token, a model not
+    /// installed), so cron notices although every record was written. Default `.success`.
+    var exitStatus: ExitStatus { get }
 }
 
 extension ModelRuntime {
@@ -71,4 +76,6 @@ extension ModelRuntime {
     public var defaultModelName: String { "chronos2" }
 
     public func finish() {}
+
+    public var exitStatus: ExitStatus { .success }
 }

@@ -47,6 +47,13 @@ protocol ExchangeScheduler: AnyObject {
     func complete(token: Int, result: HTTPResult, now: Double)
     /// True when nothing is waiting and nothing more will be asked for.
     var isFinished: Bool { get }
+    /// Exchanges the scheduler wants in flight at once now (the transport's own maximum still
+    /// applies); asked before every start, so it may change as answers come in.
+    var inFlightLimit: Int { get }
+}
+
+extension ExchangeScheduler {
+    var inFlightLimit: Int { Int.max }
 }
 
 /// Monotonic seconds, for time limits and backoff inside one process (never written anywhere).
@@ -91,7 +98,7 @@ final class HTTPTransport {
         var active: [UnsafeMutableRawPointer: (token: Int, handle: EasyHandle)] = [:]
         while true {
             var now = monotonicSeconds()
-            while active.count < maxInFlight, let (token, request) = scheduler.nextReady(now: now) {
+            while active.count < min(maxInFlight, scheduler.inFlightLimit), let (token, request) = scheduler.nextReady(now: now) {
                 let handle = idle.popLast() ?? EasyHandle()
                 if let failure = handle.prepare(request) {
                     scheduler.complete(token: token, result: .failure(failure), now: now)
@@ -129,7 +136,7 @@ final class HTTPTransport {
             }
             if completed > 0 { continue }
             var waitMs: Int32 = 200
-            if active.count < maxInFlight, let wake = scheduler.nextWakeup() {
+            if active.count < min(maxInFlight, scheduler.inFlightLimit), let wake = scheduler.nextWakeup() {
                 waitMs = Int32(max(0, min(200, (wake - monotonicSeconds()) * 1000)))
             }
             curl_multi_poll(multi, nil, 0, waitMs, nil)

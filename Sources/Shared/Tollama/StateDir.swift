@@ -60,13 +60,32 @@ public protocol StateFileValue {
 
 /// One value's file in the state dir, read without the lock (files are replaced atomically)
 /// and changed under it. With no state dir (nil) it is never read nor written.
+///
+/// With a `scope` (the daemon's base URL) the file is `<name>-<16 hex digits of the scope's
+/// hash>.json`, so a breaker opened against one daemon does not hold up runs against another
+/// that share the state dir.
 public struct StateFile<Value: StateFileValue>: Sendable {
     public let directory: String?
+    public let fileName: String
 
-    public init(directory: String?) { self.directory = directory }
+    public init(directory: String?, scope: String? = nil) {
+        self.directory = directory
+        fileName = scope.map { Self.scopedName(Value.fileName, scope: $0) } ?? Value.fileName
+    }
+
+    /// `breaker.json` scoped to `http://h:1/` is `breaker-<hash>.json`; trailing slashes do not
+    /// change the scope.
+    static func scopedName(_ name: String, scope: String) -> String {
+        var s = scope
+        while s.hasSuffix("/") { s.removeLast() }
+        var hash = ContentHash()
+        hash.add(s)
+        let stem = name.hasSuffix(".json") ? String(name.dropLast(5)) : name
+        return "\(stem)-\(hash.hex.prefix(16)).json"
+    }
 
     public func load() -> Value {
-        guard let directory, let object = StateDir(directory).read(Value.fileName) else { return Value() }
+        guard let directory, let object = StateDir(directory).read(fileName) else { return Value() }
         return Value(object)
     }
 
@@ -75,7 +94,7 @@ public struct StateFile<Value: StateFileValue>: Sendable {
     @discardableResult
     public func update<T>(_ change: (inout Value) -> T) throws -> T? {
         guard let directory else { return nil }
-        return try StateDir(directory).update(Value.fileName) { object in
+        return try StateDir(directory).update(fileName) { object in
             var value = Value(object)
             let result = change(&value)
             object = value.object

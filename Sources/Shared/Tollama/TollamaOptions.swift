@@ -12,8 +12,11 @@ public struct TollamaOptions: ParsableArguments {
     @Option(help: "Model to ask for when a request names none (model.model_name).")
     public var model: String = "chronos2"
 
-    @Option(help: "Seconds per call, connect and transfer together.")
+    @Option(help: "Seconds per call of one series, connect and transfer together.")
     public var timeout: Double = 2.0
+
+    @Option(help: "Seconds each series beyond the first adds to a call's time limit.")
+    public var timeoutPerSeries: Double = 0.05
 
     @Option(help: "Retries of a call that can succeed on retry (connect failure, timeout, 409, 429, 500, 502, 503).")
     public var retries: Int = 1
@@ -39,16 +42,17 @@ public struct TollamaOptions: ParsableArguments {
     @Option(help: "How far back 'recent' reaches for --baseline-only-share.")
     public var baselineOnlyWindow: DurationArgument = DurationArgument(seconds: 300, text: "5m")
 
-    @Option(help: "Requests in flight at once.")
+    @Option(help: "Most requests in flight at once; the number adapts below it to what the daemon serves.")
     public var concurrency: Int = 8
 
     @Option(help: "Series per request (the daemon accepts a list).")
-    public var batchSize: Int = 1
+    public var batchSize: Int = 50
 
     public init() {}
 
     public func validate() throws {
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
+        guard timeoutPerSeries >= 0, timeoutPerSeries <= 60 else { throw ValidationError("--timeout-per-series must be in [0, 60] seconds") }
         for (flag, d) in [("--breaker-cooldown", breakerCooldown), ("--cache-ttl", cacheTTL), ("--baseline-only-window", baselineOnlyWindow)] {
             guard d.seconds <= 1e9 else { throw ValidationError("\(flag) must be at most 1e9 seconds") }
         }
@@ -65,12 +69,14 @@ public struct TollamaOptions: ParsableArguments {
         return s.isEmpty ? nil : s
     }
 
-    /// The configuration from flags and environment.
-    public func config() -> TollamaConfig {
+    /// The configuration from flags and environment. Throws (exit 78) when `TOLLAMA_API_KEY`
+    /// holds a line break: sent as a header it would inject header lines of its own.
+    public func config() throws -> TollamaConfig {
         var c = TollamaConfig()
         c.baseURL = tollamaURL ?? Self.environment("TOLLAMA_BASE_URL") ?? c.baseURL
         c.model = model
         c.timeout = timeout
+        c.timeoutPerSeries = timeoutPerSeries
         c.retries = retries
         c.breakerFailures = breakerFailures
         c.breakerCooldown = breakerCooldown.seconds
@@ -80,8 +86,18 @@ public struct TollamaOptions: ParsableArguments {
         c.cacheTTL = noCache ? 0 : cacheTTL.seconds
         c.baselineOnlyShare = baselineOnlyShare
         c.baselineOnlyWindow = baselineOnlyWindow.seconds
-        c.token = Self.environment("TOLLAMA_API_KEY")
+        c.token = try Self.token(Self.environment("TOLLAMA_API_KEY"))
         return c
+    }
+
+    /// The API key as it may be sent: refused when it holds CR, LF or NUL (the message does not
+    /// show it).
+    static func token(_ value: String?) throws -> String? {
+        guard let value else { return nil }
+        if value.utf8.contains(where: { $0 == 0x0D || $0 == 0x0A || $0 == 0 }) {
+            throw ToolError(.config, "TOLLAMA_API_KEY contains a line break (CR or LF) or NUL; refusing to send it as a header")
+        }
+        return value
     }
 
     static func defaultStateDir() -> String? {
@@ -93,6 +109,7 @@ public struct TollamaOptions: ParsableArguments {
     /// The runtime to use, or nil when none is available.
     public func makeRuntime(logger: Logger, deterministic: Bool) throws -> ModelRuntime? {
         // --deterministic fixes the retry jitter too; otherwise the runtime seeds from time and pid.
-        deterministic ? TollamaRuntime(config: config(), logger: logger, seed: 0x7011_a3a) : TollamaRuntime(config: config(), logger: logger)
+        let config = try config()
+        return deterministic ? TollamaRuntime(config: config, logger: logger, seed: 0x7011_a3a) : TollamaRuntime(config: config, logger: logger)
     }
 }

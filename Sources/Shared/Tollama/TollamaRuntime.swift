@@ -6,16 +6,22 @@ import Glibc
 public struct TollamaConfig: Sendable {
     public var baseURL = "http://127.0.0.1:11435"
     public var model = "chronos2"
-    /// Per call, connect and transfer (seconds).
+    /// Per call of one series, connect and transfer (seconds); see `callTimeout(series:)`.
     public var timeout = 2.0
+    /// What each series beyond the first adds to a call's time limit (seconds).
+    public var timeoutPerSeries = 0.05
     public var retries = 1
     public var backoff = 0.2
     public var jitter = 0.1
     public var breakerFailures = 5
     public var breakerCooldown = 120.0
     public var stateDir: String?
+    /// The ceiling of calls in flight; the limit itself adapts (`ConcurrencyLimit`).
     public var concurrency = 8
-    public var batchSize = 1
+    /// Series per call. 50 by measurement against tollama 0.1.0 (docs/tollama.md): 200 series
+    /// in batches of 50 take a fifth of the time of batches of 10, and larger batches gain
+    /// nothing more while one failed call would send more requests to a baseline.
+    public var batchSize = 50
     /// Seconds an answer may be reused for an identical request; 0 turns the cache off.
     public var cacheTTL = 60.0
     /// Baseline-only mode: more than this share of fallbacks…
@@ -34,12 +40,28 @@ public struct TollamaConfig: Sendable {
         while base.hasSuffix("/") { base.removeLast() }
         return base + path
     }
+
+    /// The time limit of a call carrying `series` series: `--timeout` for the first, plus
+    /// `--timeout-per-series` for each other. A single-series call keeps the plan's 2 s; a batch
+    /// of 50 gets 2 + 49 × 0.05 = 4.45 s, where the mock model needs about 0.1 s and a model on
+    /// a CPU some tens of milliseconds per series.
+    public func callTimeout(series: Int) -> Double {
+        timeout + timeoutPerSeries * Double(max(0, series - 1))
+    }
+
+    /// `text` with the token replaced by `[redacted]`: a daemon or proxy that echoes headers
+    /// in an error body must not put the key into the logs.
+    public func redact(_ text: String) -> String {
+        guard let token, !token.isEmpty, text.contains(token) else { return text }
+        return text.replacing(token, with: "[redacted]")
+    }
 }
 
 /// The tollama model runtime: answers from the response cache what it can, sends the rest as
-/// batched requests, concurrently over kept-alive connections, retries what can succeed on
-/// retry, falls back to `/v1/forecast` after the framework's plain 404, and keeps the circuit
-/// breaker and the baseline-only mode's history. Every failure comes back as an outcome with a
+/// batched requests, concurrently over kept-alive connections (as many at once as the daemon
+/// serves, up to `--concurrency`), retries what can succeed on retry, falls back to
+/// `/v1/forecast` after the framework's plain 404, and keeps the circuit breaker and the
+/// baseline-only mode's history of this daemon. Every failure comes back as an outcome with a
 /// reason code; nothing here throws for the daemon's trouble.
 public final class TollamaRuntime: ModelRuntime {
     public let config: TollamaConfig
@@ -52,6 +74,8 @@ public final class TollamaRuntime: ModelRuntime {
     let wallClockMs: () -> Int64
     /// Set once `/api/forecast` answered a plain 404: the rest of the run uses `/v1/forecast`.
     public internal(set) var usesV1 = false
+    /// Calls in flight: adapted over the whole run.
+    public internal(set) var limit: ConcurrencyLimit
     /// Breaker state for runs without a state dir.
     var memoryBreaker = BreakerState()
     /// Decided once, at the run's first call: is the run baseline-only?
@@ -59,32 +83,38 @@ public final class TollamaRuntime: ModelRuntime {
     /// Model-bound requests and their fallbacks not yet added to the history.
     var unrecorded = (requests: 0, fallbacks: 0)
     var lastRecordMs: Int64 = 0
-    /// For the run's warnings: calls seen, their fallback reasons, and whether (and after how
-    /// many calls) the first warning went out.
+    /// For the run's warnings: calls seen, their fallback reasons (the daemon's trouble only),
+    /// and whether (and after how many calls) the first warning went out.
     var runCalls = 0
     var runReasons: [String: Int] = [:]
     var warned = false
     var warnedAt = 0
-    /// Models already reported as not installed (once per run each).
-    var modelsReportedMissing: Set<String> = []
+    /// Configuration problems met in this run, in order; each was warned about once.
+    public internal(set) var configProblems: [TollamaConfigProblem] = []
+    /// Installed models and their versions (the daemon's digests), asked once per run.
+    var installed: [String: String]??
 
     public init(config: TollamaConfig, logger: Logger, seed: UInt64 = UInt64(truncatingIfNeeded: Timestamp.now().millis) ^ UInt64(getpid()),
                 wallClockMs: @escaping () -> Int64 = { Timestamp.now().millis }) {
         self.config = config
         self.logger = logger
         transport = HTTPTransport(maxInFlight: config.concurrency)
-        breaker = BreakerStore(directory: config.stateDir)
-        history = FallbackHistoryStore(directory: config.stateDir)
+        breaker = BreakerStore(directory: config.stateDir, scope: config.url(""))
+        history = FallbackHistoryStore(directory: config.stateDir, scope: config.url(""))
         cache = ResponseCache(stateDir: config.stateDir, ttlSeconds: config.cacheTTL, scope: config.url(""))
+        limit = ConcurrencyLimit(ceiling: config.concurrency)
         rng = SplitMix64(seed: seed)
         self.wallClockMs = wallClockMs
         lastRecordMs = wallClockMs()
     }
 
-    /// Four rounds of requests per chunk, so the transport keeps every slot busy while a slow
-    /// answer is still out (the scheduler stops sending once the breaker would open).
-    public var chunkSize: Int { max(1, 4 * config.concurrency * config.batchSize) }
+    /// Four rounds of batches at the ceiling per chunk, so the transport keeps every slot busy
+    /// while a slow answer is still out (the scheduler stops sending once the breaker would
+    /// open); at most 2,000 records (or one batch), which bounds the memory held.
+    public var chunkSize: Int { max(config.batchSize, min(4 * config.concurrency * config.batchSize, 2000)) }
     public var defaultModelName: String { config.model }
+    /// 78 when the run met a configuration problem.
+    public var exitStatus: ExitStatus { configProblems.isEmpty ? .success : .config }
 
     func breakerState() -> BreakerState { config.stateDir == nil ? memoryBreaker : breaker.load() }
 
@@ -104,22 +134,51 @@ public final class TollamaRuntime: ModelRuntime {
             }
             return outcomes.map { $0! }
         }
-        let sent = pending.map { calls[$0] }
-        for (i, outcome) in zip(pending, callDaemon(sent)) {
-            outcomes[i] = outcome
-            if case .success(let forecast) = outcome, let key = keys[i] {
-                do { try cache.store(forecast, key: key, nowMs: now) } catch {
-                    logger.info("cannot store an answer in the cache", [("error", .string("\(error)"))])
-                }
+        // Calls a known configuration problem stops are not sent again.
+        var sendable: [Int] = []
+        var notCounted = Set<Int>()
+        for i in pending {
+            if let problem = configProblems.first(where: { $0.blocks(model: calls[i].modelName) }) {
+                outcomes[i] = .failure(problem.reason, detail: "\(problem.detail); \(problem.hint)")
+                notCounted.insert(i)
+            } else {
+                sendable.append(i)
             }
         }
+        let (answers, configFailed) = callDaemon(sendable.map { calls[$0] })
+        for (k, outcome) in answers.enumerated() {
+            let i = sendable[k]
+            var outcome = outcome
+            if configFailed.contains(k) { notCounted.insert(i) }
+            if case .success(var forecast) = outcome {
+                if forecast.modelVersion == nil { forecast.modelVersion = modelVersion(forecast.modelName) }
+                outcome = .success(forecast)
+                if let key = keys[i] {
+                    do { try cache.store(forecast, key: key, nowMs: now) } catch {
+                        logger.info("cannot store an answer in the cache", [("error", .string("\(error)"))])
+                    }
+                }
+            }
+            outcomes[i] = outcome
+        }
         let final = outcomes.map { $0! }
+        // Baseline-only mode and the run's warnings are about the daemon's health: requests
+        // stopped by a configuration problem or an open breaker (which already says the daemon
+        // is down) count neither way.
         var reasons: [String: Int] = [:]
-        for case .failure(let reason, _) in final { reasons[reason.rawValue, default: 0] += 1 }
-        unrecorded.requests += calls.count
+        var counted = 0
+        for (i, outcome) in final.enumerated() where !notCounted.contains(i) {
+            if case .failure(let reason, _) = outcome {
+                if reason == .circuitOpen { continue }
+                reasons[reason.rawValue, default: 0] += 1
+            }
+            counted += 1
+        }
+        unrecorded.requests += counted
         unrecorded.fallbacks += reasons.values.reduce(0, +)
         if now - lastRecordMs >= 60_000 { recordHistory(nowMs: now) }
         runCalls += calls.count
+        for case .failure(let reason, _) in final where reason == .circuitOpen { reasons[reason.rawValue, default: 0] += 1 }
         for (reason, n) in reasons { runReasons[reason, default: 0] += n }
         if !reasons.isEmpty && !warned {
             // Once at the first trouble, and once more at the end if there was more.
@@ -144,44 +203,83 @@ public final class TollamaRuntime: ModelRuntime {
         ])
     }
 
+    /// Records a configuration problem: a warning with the fix the first time, and from then on
+    /// the calls it concerns are not sent.
+    func report(_ problem: TollamaConfigProblem) {
+        guard !configProblems.contains(where: { $0.kind == problem.kind && $0.model == problem.model }) else { return }
+        configProblems.append(problem)
+        logger.warning("tollama refuses the calls until its configuration is fixed; they fall back to a baseline and the run exits 78",
+                       problem.fields + [("url", .string(config.baseURL))])
+    }
+
+    /// The version the daemon reports for an installed model (its digest), asked once per run.
+    func modelVersion(_ model: String) -> String? {
+        if installed == nil {
+            if case .response(200, let body)? = transport.get(config.url("/api/tags"), token: config.token, timeout: config.timeout) {
+                installed = .some(DaemonProbe.installedModels(body))
+            } else {
+                installed = .some(nil)
+            }
+        }
+        guard let digest = installed??[model], !digest.isEmpty else { return nil }
+        return digest
+    }
+
     /// Sends calls to the daemon under the circuit breaker: nothing while it is open; when the
-    /// cool-down is over, one trial request first, and the rest only if it succeeds.
-    func callDaemon(_ calls: [ModelCall]) -> [ModelOutcome] {
-        guard !calls.isEmpty else { return [] }
-        let state = breakerState()
+    /// cool-down is over, one trial request first, and the rest only if it succeeds. A run that
+    /// finds another run's trial out waits for its outcome (bounded) instead of falling back.
+    /// Returns an outcome per call and the indices of the calls a configuration problem refused.
+    func callDaemon(_ calls: [ModelCall]) -> ([ModelOutcome], Set<Int>) {
+        guard !calls.isEmpty else { return ([], []) }
         let open: (BreakerState) -> ModelOutcome = {
             .failure(.circuitOpen, detail: "the circuit breaker is open after \($0.consecutiveFailures) consecutive failures")
         }
         var batches = batches(calls)
         var outcomes = [ModelOutcome?](repeating: nil, count: calls.count)
-        switch state.phase(nowMs: wallClockMs(), cooldownSeconds: config.breakerCooldown) {
-        case "open":
-            return calls.map { _ in open(state) }
-        case "half_open":
-            guard claimTrial() else { return calls.map { _ in open(state) } }
-            let trial = batches.removeFirst()
-            let (results, healthy) = send(calls, [trial], isTrial: true)
-            for i in trial { outcomes[i] = results[i] }
-            guard healthy else {
-                logger.info("the circuit breaker's trial call failed; it stays open")
-                let now = breakerState()
-                return outcomes.map { $0 ?? open(now) }
+        var configFailed = Set<Int>()
+        var state = breakerState()
+        decide: for _ in 0..<4 {
+            switch state.phase(nowMs: wallClockMs(), cooldownSeconds: config.breakerCooldown) {
+            case "open":
+                return (calls.map { _ in open(state) }, [])
+            case "half_open":
+                guard claimTrial() else {
+                    state = waitForTrial()
+                    continue decide
+                }
+                let trial = batches.removeFirst()
+                let sent = send(calls, [trial], isTrial: true)
+                for i in trial { outcomes[i] = sent.outcomes[i] }
+                configFailed.formUnion(sent.configFailed)
+                guard sent.healthy else {
+                    logger.info("the circuit breaker's trial call failed; it stays open")
+                    let now = breakerState()
+                    return (outcomes.map { $0 ?? open(now) }, configFailed)
+                }
+                logger.info("the circuit breaker's trial call succeeded; it is closed again")
+                break decide
+            default:
+                break decide
             }
-            logger.info("the circuit breaker's trial call succeeded; it is closed again")
-        default:
-            break
+        }
+        if state.phase(nowMs: wallClockMs(), cooldownSeconds: config.breakerCooldown) == "open" {
+            return (calls.map { _ in open(state) }, [])
         }
         if !batches.isEmpty {
-            for (i, outcome) in send(calls, batches).outcomes.enumerated() where outcome != nil { outcomes[i] = outcome }
+            let sent = send(calls, batches)
+            for (i, outcome) in sent.outcomes.enumerated() where outcome != nil { outcomes[i] = outcome }
+            configFailed.formUnion(sent.configFailed)
         }
-        return outcomes.map { $0 ?? .failure(.tollamaInvalidResponse, detail: "no answer") }
+        return (outcomes.map { $0 ?? .failure(.tollamaInvalidResponse, detail: "no answer") }, configFailed)
     }
 
     /// Runs the given batches of `calls` through the transport and records each request's
-    /// outcome in the breaker. The result has an outcome at the index of every call sent, and
-    /// whether the daemon looked healthy (no request failed for its sake). A trial that only got
-    /// 4xx answers still shows the daemon up, so it closes the breaker.
-    func send(_ calls: [ModelCall], _ batches: [[Int]], isTrial: Bool = false) -> (outcomes: [ModelOutcome?], healthy: Bool) {
+    /// outcome in the breaker. The result has an outcome at the index of every call sent,
+    /// whether the daemon looked healthy (no request failed for its sake), and the calls a
+    /// configuration problem refused. A trial that only got 4xx answers still shows the daemon
+    /// up, so it closes the breaker.
+    func send(_ calls: [ModelCall], _ batches: [[Int]], isTrial: Bool = false)
+        -> (outcomes: [ModelOutcome?], healthy: Bool, configFailed: Set<Int>) {
         let scheduler = BatchScheduler(runtime: self, calls: calls, batches: batches,
                                        consecutiveFailures: isTrial ? 0 : breakerState().consecutiveFailures)
         transport.run(scheduler)
@@ -198,7 +296,14 @@ public final class TollamaRuntime: ModelRuntime {
         } else {
             do { try breaker.update(record) } catch { logger.warning("cannot update the breaker state", [("error", .string("\(error)"))]) }
         }
-        return (scheduler.outcomes, healthy)
+        return (scheduler.outcomes, healthy, scheduler.configFailed)
+    }
+
+    /// How long a trial call can take, all tries included, plus a second of slack: a claim older
+    /// than this was abandoned.
+    var trialPatienceMs: Int64 {
+        let call = config.callTimeout(series: config.batchSize)
+        return Int64((call * Double(config.retries + 1) + Double(config.retries) * (config.backoff + config.jitter + 1)) * 1000) + 1000
     }
 
     /// Under the state dir's lock: is this run the one to send the half-open trial? Another
@@ -206,7 +311,7 @@ public final class TollamaRuntime: ModelRuntime {
     func claimTrial() -> Bool {
         guard config.stateDir != nil else { return true }
         let now = wallClockMs()
-        let patience = Int64((config.timeout * Double(config.retries + 1) + config.backoff + config.jitter) * 1000) + 1000
+        let patience = trialPatienceMs
         do {
             return try breaker.update { state -> Bool in
                 if let claimed = state.trialStartedMs, now >= claimed, now - claimed < patience { return false }
@@ -219,44 +324,54 @@ public final class TollamaRuntime: ModelRuntime {
         }
     }
 
+    /// Another run sends the trial: polls the breaker's file until the trial is decided (the
+    /// claim is cleared) or its patience runs out, and returns the state then.
+    func waitForTrial() -> BreakerState {
+        logger.info("another run is sending the circuit breaker's trial call; waiting for its outcome")
+        while true {
+            let state = breakerState()
+            guard let claimed = state.trialStartedMs, state.openedAtMs != nil else { return state }
+            let now = wallClockMs()
+            if now < claimed || now - claimed >= trialPatienceMs { return state }
+            usleep(50_000)
+        }
+    }
+
     /// Whether this run goes baseline-only, decided at its first call: the mode is on and
-    /// either its cool-down is not over or the health probe fails.
+    /// either its cool-down is not over or the health probe finds the daemon unreachable. A
+    /// probe that reaches the daemon ends the mode, even when it finds a configuration problem
+    /// (the outage is over; the problem is reported and the run exits 78).
     func isBaselineOnly(nowMs: Int64) -> Bool {
         if let decided = baselineOnly { return decided }
         let state = history.load()
         var decided = state.baselineOnlySinceMs != nil
         if decided && state.probeDue(nowMs: nowMs, cooldownSeconds: config.breakerCooldown) {
-            let healthy = probeHealth()
+            let probe = DaemonProbe.run(transport, config: config)
+            let reached = probe.verdict != .unreachable
+            if probe.installed != nil { installed = .some(probe.installed) }
             do {
                 try history.update { h in
                     // Another run may have changed the mode meanwhile; act only on the one probed.
                     guard h.baselineOnlySinceMs == state.baselineOnlySinceMs else { return }
-                    if healthy { h.leave() } else { h.lastProbeMs = nowMs }
+                    if reached { h.leave() } else { h.lastProbeMs = nowMs }
                 }
             } catch {
                 logger.warning("cannot update the fallback history", [("error", .string("\(error)"))])
             }
-            if healthy {
-                logger.info("tollama's health probe succeeded; leaving baseline-only mode")
+            if reached {
+                logger.info("tollama's health probe reached the daemon; leaving baseline-only mode")
+                if case .problem(let problem) = probe.verdict { report(problem) }
                 decided = false
             }
         }
         if decided {
             logger.warning("baseline-only mode: recent runs mostly fell back, so this run does not call tollama", [
                 ("until", .string("a health probe succeeds, at most every \(config.breakerCooldown)s")),
-                ("state_dir", .string(config.stateDir ?? "")),
+                ("state_dir", .string(config.stateDir ?? "")), ("url", .string(config.baseURL)),
             ])
         }
         baselineOnly = decided
         return decided
-    }
-
-    /// GET /v1/health, else /api/version: does the daemon answer 200?
-    func probeHealth() -> Bool {
-        for path in ["/v1/health", "/api/version"] {
-            if case .response(200, _)? = transport.get(config.url(path), token: config.token, timeout: config.timeout) { return true }
-        }
-        return false
     }
 
     /// Adds this run's counts to the history in the state dir (which may turn baseline-only mode on).
@@ -274,7 +389,7 @@ public final class TollamaRuntime: ModelRuntime {
             if turnedOn == true {
                 logger.warning("most recent requests fell back: later runs go baseline-only until tollama's health probe succeeds", [
                     ("share_above", .double(config.baselineOnlyShare)), ("window_s", .double(config.baselineOnlyWindow)),
-                    ("probe_after_s", .double(config.breakerCooldown)),
+                    ("probe_after_s", .double(config.breakerCooldown)), ("url", .string(config.baseURL)),
                 ])
             }
         } catch {
@@ -310,147 +425,3 @@ public final class TollamaRuntime: ModelRuntime {
         return h
     }
 }
-
-/// Runs one chunk's requests through the transport: endpoint fallback, retries with backoff.
-final class BatchScheduler: ExchangeScheduler {
-    struct Item {
-        var calls: [Int]
-        var attempts = 0
-        var readyAt = 0.0
-        var startedAt = 0.0
-        var inFlight = false
-        var done = false
-        var usedV1 = false
-    }
-
-    let runtime: TollamaRuntime
-    let calls: [ModelCall]
-    var items: [Item]
-    var outcomes: [ModelOutcome?]
-    /// One entry per finished request that says something about the daemon's health: did it
-    /// succeed? (Requests refused for our own mistakes, a 4xx, are not counted.)
-    var callResults: [Bool] = []
-    /// Failed requests in a row, counting from the breaker's state: at the threshold nothing
-    /// more is sent and what waits falls back with `circuit_open`.
-    var consecutiveFailures: Int
-
-    init(runtime: TollamaRuntime, calls: [ModelCall], batches: [[Int]], consecutiveFailures: Int = 0) {
-        self.runtime = runtime
-        self.calls = calls
-        self.consecutiveFailures = consecutiveFailures
-        items = batches.map { Item(calls: $0) }
-        outcomes = Array(repeating: nil, count: calls.count)
-    }
-
-    var isFinished: Bool { items.allSatisfy(\.done) }
-
-    func nextReady(now: Double) -> (token: Int, request: HTTPRequest)? {
-        if consecutiveFailures >= runtime.config.breakerFailures { openCircuit() }
-        guard let i = items.firstIndex(where: { !$0.done && !$0.inFlight && $0.readyAt <= now }) else { return nil }
-        let batch = items[i].calls.map { calls[$0] }
-        let v1 = runtime.usesV1
-        guard let body = try? TollamaWire.body(model: batch[0].modelName, calls: batch, streamField: !v1) else {
-            finish(i, .failure(.tollamaInvalidResponse, detail: "the request could not be encoded"), success: nil)
-            return nextReady(now: now)
-        }
-        items[i].inFlight = true
-        items[i].startedAt = now
-        items[i].usedV1 = v1
-        let request = HTTPRequest(method: "POST", url: runtime.config.url(v1 ? "/v1/forecast" : "/api/forecast"),
-                                  headers: runtime.headers(requestId: batch[0].requestId), body: body, timeout: runtime.config.timeout)
-        return (i, request)
-    }
-
-    func nextWakeup() -> Double? {
-        items.filter { !$0.done && !$0.inFlight }.map(\.readyAt).min()
-    }
-
-    /// `success` nil: the outcome says nothing about the daemon's health.
-    func finish(_ i: Int, _ outcome: ModelOutcome, success: Bool?) {
-        for c in items[i].calls { outcomes[c] = outcome }
-        items[i].done = true
-        items[i].inFlight = false
-        guard let success else { return }
-        callResults.append(success)
-        consecutiveFailures = success ? 0 : consecutiveFailures + 1
-    }
-
-    /// The breaker opened during this chunk: whatever is not on the wire falls back now.
-    func openCircuit() {
-        for i in items.indices where !items[i].done && !items[i].inFlight {
-            for c in items[i].calls {
-                outcomes[c] = .failure(.circuitOpen, detail: "the circuit breaker opened after \(consecutiveFailures) consecutive failures")
-            }
-            items[i].done = true
-        }
-    }
-
-    func retryOrFail(_ i: Int, now: Double, reason: FallbackReason, detail: String) {
-        if items[i].attempts < runtime.config.retries {
-            items[i].attempts += 1
-            items[i].inFlight = false
-            items[i].readyAt = now + runtime.jitteredBackoff()
-            runtime.logger.info("retrying a tollama call", [("reason", .string(reason.rawValue)), ("detail", .string(detail))])
-        } else {
-            runtime.logger.info("tollama call failed", [("reason", .string(reason.rawValue)), ("detail", .string(detail))])
-            finish(i, .failure(reason, detail: detail), success: false)
-        }
-    }
-
-    func complete(token i: Int, result: HTTPResult, now: Double) {
-        switch result {
-        case .failure(let failure):
-            switch failure.kind {
-            case .timeout: retryOrFail(i, now: now, reason: .tollamaTimeout, detail: failure.message)
-            case .connect: retryOrFail(i, now: now, reason: .tollamaUnreachable, detail: failure.message)
-            // A connection dropped mid-answer may have run the forecast already; a bad URL or
-            // an oversized answer will not change: neither is retried.
-            case .dropped: finish(i, .failure(.tollamaUnreachable, detail: failure.message), success: false)
-            case .other: finish(i, .failure(.tollamaUnreachable, detail: failure.message), success: nil)
-            }
-        case .response(let status, let body):
-            switch status {
-            case 200:
-                let batch = items[i].calls.map { calls[$0] }
-                let results = TollamaWire.outcomes(body, calls: batch, latencyMs: (now - items[i].startedAt) * 1000)
-                for (c, outcome) in zip(items[i].calls, results) { outcomes[c] = outcome }
-                items[i].done = true
-                items[i].inFlight = false
-                let anySuccess = results.contains { if case .success = $0 { return true } else { return false } }
-                callResults.append(anySuccess)
-                consecutiveFailures = anySuccess ? 0 : consecutiveFailures + 1
-                if !anySuccess { runtime.logger.info("tollama answer unusable", [("detail", .string(describe(results.first)))]) }
-            case 404:
-                let detail = TollamaWire.detail(body)
-                if detail == "Not Found" && !items[i].usedV1 {
-                    runtime.usesV1 = true
-                    items[i].inFlight = false
-                    items[i].readyAt = now
-                    runtime.logger.info("/api/forecast is missing; using /v1/forecast for the rest of the run")
-                } else if detail.contains("not installed") {
-                    let model = calls[items[i].calls[0]].modelName
-                    if runtime.modelsReportedMissing.insert(model).inserted {
-                        runtime.logger.warning("model not installed", [("model", .string(model)), ("hint", .string("run `tollama pull \(model)`"))])
-                    }
-                    finish(i, .failure(.modelNotInstalled, detail: "\(detail); run `tollama pull \(model)`"), success: nil)
-                } else {
-                    finish(i, .failure(.tollamaHTTP(404), detail: detail), success: nil)
-                }
-            case 409, 429, 500, 502, 503:
-                retryOrFail(i, now: now + (status == 429 ? 1 : 0), reason: .tollamaHTTP(status), detail: TollamaWire.detail(body))
-            default:
-                let detail = TollamaWire.detail(body)
-                runtime.logger.info("tollama refused the call", [("status", .int(status)), ("detail", .string(detail))])
-                // A 4xx is our request or our credentials, not the daemon's health: the breaker
-                // does not count it (a 5xx outside the retry list does).
-                finish(i, .failure(.tollamaHTTP(status), detail: detail), success: status >= 500 ? false : nil)
-            }
-        }
-    }
-
-    func describe(_ outcome: ModelOutcome?) -> String {
-        if case .failure(_, let detail)? = outcome { return detail }
-        return ""
-    }
-}
-
