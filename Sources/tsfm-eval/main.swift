@@ -63,6 +63,9 @@ struct TsfmEval: ParsableCommand {
     @Option(help: "Also write a self-contained HTML report here.")
     var report: String?
 
+    @Option(help: "Accepted distance of a calibrated band's coverage from its conformal target (the 'meets' column).")
+    var tolerance: Double = 0.03
+
     enum Format: String, ExpressibleByArgument, CaseIterable { case ndjson, table, csv }
 
     func keys() throws -> [EvalGroupKey] {
@@ -80,6 +83,7 @@ struct TsfmEval: ParsableCommand {
         if both && split == nil { throw ValidationError("--both needs --split") }
         guard move > 0 else { throw ValidationError("--move must be positive") }
         guard followthrough.seconds > 0 else { throw ValidationError("--followthrough must be positive") }
+        guard tolerance >= 0, tolerance < 1 else { throw ValidationError("--tolerance must be in [0, 1)") }
     }
 
     func run() throws {
@@ -94,8 +98,11 @@ struct TsfmEval: ParsableCommand {
             settings.split = split.flatMap(EvalSplit.init(argument:))
             settings.seed = seed
             settings.both = both
+            settings.tolerance = tolerance
             let run = EvalRun(settings: settings, onError: common.onError, logger: log, reportPath: report)
             try run.execute(paths: common.files, progress: ProgressMeter.forTerminal(tool: "tsfm-eval"))
+            // Nothing scored is an answer to act on, not an empty table (the report says so too).
+            if run.evaluator.scored == 0 && run.badLines == 0 { throw ToolError(.noInput, run.nothingScoredReason) }
             for line in try EvalOutput.render(run.evaluator.rows(), format: EvalFormat(rawValue: format.rawValue)!,
                                               groupNames: settings.groupBy.map(\.rawValue)) {
                 try output.write(line: line)

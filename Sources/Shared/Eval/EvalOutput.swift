@@ -18,11 +18,11 @@ public enum EvalOutput {
         // The conformal target sits beside the empirical coverage of the outer pair it is for.
         for (i, (p, _)) in pairs.enumerated() {
             headers.append("coverage " + p)
-            if i == 0 && hasTarget { headers.append("target " + p) }
+            if i == 0 && hasTarget { headers += ["target " + p, "meets"] }
             headers += ["width " + p, "winkler " + p]
         }
         headers += ["pinball", "wis", "mae", "rmse", "breach_rate", "followthrough_rate", "followthrough_n"]
-        let numeric = headers.map { !($0 == "split" || groupNames.contains($0)) || $0 == "step" }
+        let numeric = headers.map { !($0 == "split" || $0 == "meets" || groupNames.contains($0)) || $0 == "step" }
         let cells: [[String?]] = rows.map { row in
             func text(_ v: JSONValue?) -> String? {
                 switch v {
@@ -37,7 +37,10 @@ public enum EvalOutput {
             for (i, (p, _)) in pairs.enumerated() {
                 let c = row["coverage"]?.object?[p]?.object
                 out.append(text(c?["empirical"]))
-                if i == 0 && hasTarget { out.append(text(c?["target"])) }
+                if i == 0 && hasTarget {
+                    out.append(text(c?["target"]))
+                    out.append(c?["meets_target"]?.bool.map { $0 ? "meets" : "MISSES" })
+                }
                 out += [text(row["mean_width"]?.object?[p]), text(row["winkler"]?.object?[p])]
             }
             out += [text(row["pinball"]?.object?["mean"]), text(row["wis"]), text(row["mae"]), text(row["rmse"]),

@@ -5,14 +5,17 @@
 public struct EvalReport {
     let evaluator: Evaluator
     let samples: [ScoredForecast]
+    /// Why nothing was scored, when nothing was: the page says so instead of showing empty charts.
+    let nothingScored: String?
 
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
     /// Pair colours, outermost first.
     static let pairPalette = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]
 
-    public init(evaluator: Evaluator, samples: [ScoredForecast]) {
+    public init(evaluator: Evaluator, samples: [ScoredForecast], nothingScored: String? = nil) {
         self.evaluator = evaluator
         self.samples = samples
+        self.nothingScored = nothingScored
     }
 
     public func write(to path: String) throws {
@@ -167,7 +170,47 @@ public struct EvalReport {
         return (byName.values.sorted { $0.nominal > $1.nominal }, target)
     }
 
+    /// The opening table: one row per band source over all its steps, with the outer pair's
+    /// coverage against its nominal level and (calibrated sources) its target, marked.
+    func metricsTable(_ sources: [String]) -> String {
+        let tolerance = evaluator.settings.tolerance
+        var t = "<h2>Metrics by band source</h2><p>All steps together. Coverage, width and Winkler are the outer pair's; "
+        t += "a calibrated source <b>meets</b> its conformal target when its coverage is within ±\(Self.label(tolerance)) of it.</p>"
+        t += "<table><tr><th>band source</th><th>records</th><th>steps</th><th>pair</th><th>coverage</th><th>nominal</th>"
+        t += "<th>target</th><th>verdict</th><th>mean width</th><th>Winkler</th><th>pinball</th><th>breach rate</th><th>follow-through</th></tr>"
+        func cell(_ v: JSONValue?) -> String {
+            guard let x = v?.number else { return "–" }
+            return String(((x * 10_000).rounded() / 10_000).description)
+        }
+        for source in sources {
+            var total = MetricAccumulator()
+            for acc in (evaluator.bySourceStep[source] ?? [:]).values { total.absorb(acc) }
+            let m = JSONObject(total.metrics(evaluator.slots, tolerance: tolerance))
+            guard let (pair, coverage) = m["coverage"]?.object?.members.first, let c = coverage.object else { continue }
+            let verdict = c["meets_target"]?.bool.map { $0 ? "<b style=\"color:#2ca02c\">meets</b>" : "<b style=\"color:#d62728\">misses</b>" } ?? "–"
+            t += "<tr><td>\(Self.escape(source))</td><td>\(total.records)</td><td>\(total.steps)</td><td>\(Self.escape(pair))</td>"
+            t += "<td>\(cell(c["empirical"]))</td><td>\(cell(c["nominal"]))</td><td>\(cell(c["target"]))</td><td>\(verdict)</td>"
+            t += "<td>\(cell(m["mean_width"]?.object?[pair]))</td><td>\(cell(m["winkler"]?.object?[pair]))</td>"
+            t += "<td>\(cell(m["pinball"]?.object?["mean"]))</td><td>\(cell(m["breach_rate"]))</td><td>\(cell(m["followthrough_rate"]))</td></tr>"
+        }
+        return t + "</table>"
+    }
+
+    static func page(_ body: String) -> String {
+        """
+        <?xml version="1.0" encoding="UTF-8"?>
+        <!DOCTYPE html>
+        <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><meta charset="utf-8"/><title>tsfm-eval report</title>
+        <style>body{font-family:sans-serif;margin:2em;color:#222;max-width:1150px}h2{margin-top:1.5em}p{max-width:60em}.charts{display:flex;flex-wrap:wrap;gap:1em}svg{background:#fff}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}td:first-child,th:first-child{text-align:left}</style>
+        </head><body>\(body)</body></html>
+
+        """
+    }
+
     public func html() -> String {
+        if let nothingScored {
+            return Self.page("<h1>tsfm-eval report</h1><p><b>Nothing was scored.</b> \(Self.escape(nothingScored)).</p>")
+        }
         let sources = evaluator.bySourceStep.keys.sorted()
         let maxStep = Double(evaluator.bySourceStep.values.flatMap(\.keys).max() ?? 1)
         let all = sources.map { ($0, curves($0)) }
@@ -176,9 +219,17 @@ public struct EvalReport {
         body += evaluator.isPaired ? " (paired: only (market, as-of) keys every source scored; \(evaluator.unpaired) records left out)." : "."
         if evaluator.settings.split != nil { body += " Validation part of the split only." }
         body += "</p>"
+        body += metricsTable(sources)
 
         body += "<h2>Coverage by horizon</h2><p>Empirical coverage of each symmetric level pair per horizon step; "
-        body += "dashed: the pair's nominal coverage, black dashed: the conformal target of the outer pair.</p><div class=\"charts\">"
+        body += "dashed: the pair's nominal coverage, black dashed: the conformal target of the outer pair. "
+        body += "All panels share one y range, so they can be compared.</p><div class=\"charts\">"
+        var coverageValues: [Double] = []
+        for (_, c) in all {
+            for p in c.pairs { coverageValues += p.coverage.map(\.1) + [p.nominal] }
+            if let t = c.target { coverageValues.append(t) }
+        }
+        let coverageFloor = Self.coverageFloor(coverageValues)
         for (source, c) in all {
             var lines: [Series] = []
             for (k, p) in c.pairs.enumerated() {
@@ -189,9 +240,8 @@ public struct EvalReport {
             if let t = c.target {
                 lines.append(Series(name: "target \(Self.label(t))", color: "#000", points: [(1, t), (maxStep, t)], style: .dashed))
             }
-            let values = lines.flatMap { $0.points.map(\.1) }
             body += Self.chart(title: "Coverage by horizon: \(source)", xLabel: "horizon step", yLabel: "empirical coverage",
-                               series: lines, xRange: (1, maxStep), yRange: (Self.coverageFloor(values), 1), integerX: true)
+                               series: lines, xRange: (1, maxStep), yRange: (coverageFloor, 1), integerX: true)
         }
         body += "</div>"
 
@@ -222,23 +272,32 @@ public struct EvalReport {
         body += Self.chart(title: "Nominal vs empirical coverage per level pair", xLabel: "nominal coverage",
                            yLabel: "empirical coverage", series: reliability, xRange: (floor, 1), yRange: (floor, 1))
 
-        body += "<h2>Sample markets</h2><p>The band of a few forecasts against the realized path; after the horizon "
-        body += "(dotted line) the path is what follow-through is judged on. Red dots: steps that breach the outer band.</p><div class=\"charts\">"
-        for f in samples { body += fanChart(f) }
-        body += "</div>"
-        return """
-            <?xml version="1.0" encoding="UTF-8"?>
-            <!DOCTYPE html>
-            <html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><meta charset="utf-8"/><title>tsfm-eval report</title>
-            <style>body{font-family:sans-serif;margin:2em;color:#222;max-width:1150px}h2{margin-top:1.5em}p{max-width:60em}.charts{display:flex;flex-wrap:wrap;gap:1em}svg{background:#fff}</style>
-            </head><body>\(body)</body></html>
+        body += "<h2>Sample markets</h2><p>The bands of a few forecasts against the realized path, one row per forecast "
+        body += "with a panel for every band source that scored it (same y range along the row); after the horizon "
+        body += "(dotted line) the path is what follow-through is judged on. Red dots: steps that breach the outer band.</p>"
+        var seen: [String] = []
+        for f in samples where !seen.contains(f.marketId + "\u{1F}" + f.asOfText) {
+            seen.append(f.marketId + "\u{1F}" + f.asOfText)
+            let row = samples.filter { $0.marketId == f.marketId && $0.asOfText == f.asOfText }.sorted { $0.bandSource < $1.bandSource }
+            let ranges = row.map(Self.valueRange)
+            let range = (ranges.map(\.0).min() ?? 0, ranges.map(\.1).max() ?? 1)
+            body += "<div class=\"charts\">" + row.map { fanChart($0, yRange: range) }.joined() + "</div>"
+        }
+        return Self.page(body)
+    }
 
-            """
+    /// The values a fan chart shows (band, median, realized path), padded, within [0, 1].
+    static func valueRange(_ f: ScoredForecast) -> (Double, Double) {
+        let horizon = max(1, min(f.horizon, f.band.horizon, f.yFuture.count))
+        let pathEnd = min(f.yFuture.count, 2 * horizon)
+        var values = Array(f.yFuture.prefix(max(1, pathEnd)))
+        for row in f.band.values { values += row.prefix(horizon) }
+        return (max(0, (values.min() ?? 0) - 0.01), min(1, (values.max() ?? 1) + 0.01))
     }
 
     /// One forecast's band (each pair shaded), median, and realized path; the path runs past the
     /// horizon (at most another horizon's worth) when y_future carries it.
-    func fanChart(_ f: ScoredForecast) -> String {
+    func fanChart(_ f: ScoredForecast, yRange: (Double, Double)? = nil) -> String {
         let horizon = max(1, min(f.horizon, f.band.horizon, f.yFuture.count))
         let steps = Array(1...horizon)
         let pathEnd = min(f.yFuture.count, 2 * horizon)
@@ -261,8 +320,7 @@ public struct EvalReport {
             }
             lines.append(Series(name: "breach", color: "#d62728", points: breaches.map { (Double($0), f.yFuture[$0 - 1]) }, style: .dots))
         }
-        let values = lines.flatMap { $0.points.map(\.1) } + bands.flatMap { $0.lower.map(\.1) + $0.upper.map(\.1) }
-        let lo = max(0, (values.min() ?? 0) - 0.01), hi = min(1, (values.max() ?? 1) + 0.01)
+        let (lo, hi) = yRange ?? Self.valueRange(f)
         return Self.chart(title: "\(f.marketId) as of \(f.asOfText) (\(f.bandSource))", xLabel: "step after the as-of time",
                           yLabel: "probability", series: lines, bands: bands, xRange: (1, Double(max(pathEnd, horizon))),
                           yRange: (lo, hi), integerX: true, marker: pathEnd > horizon ? (Double(horizon), "horizon") : nil)

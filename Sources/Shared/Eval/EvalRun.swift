@@ -14,14 +14,22 @@ public final class EvalRun {
     public private(set) var withoutFuture = 0
     public private(set) var errorRecords = 0
     public private(set) var badLines = 0
-    /// A few forecasts of distinct markets for the report's fan chart (bounded).
+    /// Forecasts for the report's fan charts (bounded): the first `sampleLimit` (market, as-of)
+    /// keys of distinct markets, each with every band source that scored it, so the sources'
+    /// bands can be compared on the same forecasts.
     public private(set) var samples: [ScoredForecast] = []
     static let sampleLimit = 4
+    static let sourceLimit = 8
 
-    /// Keeps `f` as a fan-chart sample when there is room: distinct markets, one band source.
     func offerSample(_ f: ScoredForecast) {
-        guard reportPath != nil, samples.count < Self.sampleLimit, !samples.contains(where: { $0.marketId == f.marketId }),
-              samples.first.map({ $0.bandSource == f.bandSource }) ?? true else { return }
+        guard reportPath != nil else { return }
+        if samples.contains(where: { $0.marketId == f.marketId && $0.asOfText == f.asOfText }) {
+            let sources = samples.filter { $0.marketId == f.marketId && $0.asOfText == f.asOfText }.map(\.bandSource)
+            if !sources.contains(f.bandSource) && sources.count < Self.sourceLimit { samples.append(f) }
+            return
+        }
+        let keys = Set(samples.map(\.marketId))
+        guard keys.count < Self.sampleLimit, !keys.contains(f.marketId) else { return }
         samples.append(f)
     }
 
@@ -60,10 +68,6 @@ public final class EvalRun {
             offerSample(f)
         }
         progress?.finish()
-        if evaluator.isPaired && !evaluator.hasPairedKey {
-            logger.warning("pairing left nothing to compare: no (market, as-of) key was scored by every band source; compare fewer sources (e.g. one runtime's raw and calibrated bands) or use --no-paired",
-                           [("band_sources", .int(evaluator.sourceCount))])
-        }
         if evaluator.needsSecondPass {
             try spool?.sink.flush()
             let again = inputs.map { $0 == "-" ? spool!.path : $0 }
@@ -90,7 +94,8 @@ public final class EvalRun {
             }
         }
         if let reportPath {
-            try EvalReport(evaluator: evaluator, samples: samples).write(to: reportPath)
+            try EvalReport(evaluator: evaluator, samples: samples, nothingScored: evaluator.scored == 0 ? nothingScoredReason : nil)
+                .write(to: reportPath)
         }
     }
 
@@ -124,5 +129,20 @@ public final class EvalRun {
             logger.warning("skipped a bad line", [("at", .string(location.description)), ("reason", .string(error.description))])
             return nil
         }
+    }
+
+    /// Why a run scored nothing, and what to do about it (tsfm-eval then exits 66).
+    public var nothingScoredReason: String {
+        if records == 0 {
+            return errorRecords > 0 ? "every record was an error record from an earlier stage: nothing to score"
+                                    : "no forecast records in the input: nothing to score"
+        }
+        if withoutFuture == records {
+            return "no record has y_future (realized values): nothing to score; add them with 'tsfm-prep actuals --quotes QUOTES' or score a backtest from 'tsfm-prep --backtest'"
+        }
+        if evaluator.isPaired && !evaluator.hasPairedKey {
+            return "pairing left nothing to score: no (market, as-of) key was scored by every band source; compare fewer sources or use --no-paired"
+        }
+        return "no realized value fell inside any forecast's horizon: nothing to score (y_future entries were null or the split left nothing)"
     }
 }

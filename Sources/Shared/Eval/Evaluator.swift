@@ -28,6 +28,8 @@ public struct EvalSettings: Sendable {
     public var both = false
     /// Keep per (band source, step) sums for the HTML report.
     public var forReport = false
+    /// Accepted distance of a calibrated band's coverage from its conformal target (`meets_target`).
+    public var tolerance = 0.03
     public init() {}
 
     /// Whether pass one must note the keys: a split needs them, and so does pairing unless it
@@ -299,7 +301,7 @@ public final class Evaluator {
                 row[name] = name == EvalGroupKey.step.rawValue ? .int(Int(v)!) : .string(v)
             }
             if isPaired { row["paired"] = true }
-            for (k, v) in flat[key]!.metrics(slots) { row[k] = v }
+            for (k, v) in flat[key]!.metrics(slots, tolerance: settings.tolerance) { row[k] = v }
             return row
         }
     }

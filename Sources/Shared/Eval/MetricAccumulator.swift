@@ -152,6 +152,37 @@ public struct MetricAccumulator: Sendable {
         }
     }
 
+    /// Adds another accumulator's sums (the report's per-source totals over its steps). Records
+    /// are the larger count: each step's accumulator counts the same records again.
+    mutating func absorb(_ o: MetricAccumulator) {
+        func add<T: AdditiveArithmetic>(_ a: inout [T], _ b: [T]) {
+            if a.count < b.count { a += Array(repeating: .zero, count: b.count - a.count) }
+            for i in b.indices { a[i] += b[i] }
+        }
+        records = max(records, o.records)
+        steps += o.steps
+        add(&pinballSum, o.pinballSum)
+        add(&pinballN, o.pinballN)
+        add(&pairN, o.pairN)
+        add(&pairCovered, o.pairCovered)
+        add(&pairWidthSum, o.pairWidthSum)
+        add(&pairWinklerSum, o.pairWinklerSum)
+        wisSum += o.wisSum
+        wisN += o.wisN
+        absErrorSum += o.absErrorSum
+        squaredErrorSum += o.squaredErrorSum
+        medianN += o.medianN
+        breaches += o.breaches
+        breachN += o.breachN
+        followThroughs += o.followThroughs
+        followThroughN += o.followThroughN
+        if let t = o.target {
+            if let old = target, old != t { targetMixed = true }
+            target = t
+        }
+        targetMixed = targetMixed || o.targetMixed
+    }
+
     /// The pairs this group saw, outermost (widest nominal) first.
     func pairStats(_ slots: MetricSlots) -> [PairStats] {
         pairN.indices.filter { pairN[$0] > 0 }
@@ -163,14 +194,18 @@ public struct MetricAccumulator: Sendable {
     static func round(_ x: Double) -> JSONValue { .double((x * 1e9).rounded() / 1e9) }
 
     /// The metric part of a row, keys in a fixed order; undefined values are null, never NaN.
-    func metrics(_ slots: MetricSlots) -> [(String, JSONValue)] {
+    /// `meets_target` says whether the outer pair's coverage is within `tolerance` of its target.
+    func metrics(_ slots: MetricSlots, tolerance: Double = 0.03) -> [(String, JSONValue)] {
         var coverage = JSONObject()
         var width = JSONObject()
         var winkler = JSONObject()
         for (k, s) in pairStats(slots).enumerated() {
             var c = JSONObject([("nominal", Self.round(s.nominal)), ("empirical", Self.round(Double(s.covered) / Double(s.n))),
                                 ("n", .int(s.n))])
-            if k == 0, let target, !targetMixed { c["target"] = Self.round(target) }
+            if k == 0, let target, !targetMixed {
+                c["target"] = Self.round(target)
+                c["meets_target"] = .bool(abs(Double(s.covered) / Double(s.n) - target) <= tolerance + 1e-12)
+            }
             coverage[s.name] = .object(c)
             width[s.name] = Self.round(s.widthSum / Double(s.n))
             winkler[s.name] = Self.round(s.winklerSum / Double(s.n))
