@@ -48,8 +48,9 @@ public struct ConformalApplier {
               var band = try ForecastFields.band(record, field: rawField) else {
             throw RecordError(field: FieldName.yhatQ, "missing")
         }
-        var meta = try record.object(FieldName.meta) ?? JSONObject()
-        if meta[MetaKey.yhatSpace]?.string == "logit" {
+        // meta is edited member by member; members apply does not own keep their exact bytes.
+        var meta = try record.nested(FieldName.meta) ?? Record()
+        if try meta.string(MetaKey.yhatSpace) == "logit" {
             throw RecordError(field: "\(FieldName.meta).\(MetaKey.yhatSpace)", "the band is in logit space; run tsfm-post before tsfm-conformal apply")
         }
         // Consecutive forecasts often share a segment: reuse the last fallback chain.
@@ -62,7 +63,7 @@ public struct ConformalApplier {
         let adjustedSteps = used.compactMap { $0 }.count
         totals.records += 1
 
-        var warnings = meta[MetaKey.warnings]?.array ?? []
+        var warnings = try meta.value(MetaKey.warnings)?.array ?? []
         func warn(_ code: WarningCode) {
             let value = JSONValue.string(code.rawValue)
             if !warnings.contains(value) { warnings.append(value) }
@@ -80,34 +81,25 @@ public struct ConformalApplier {
                 totals.widthAboveMax += 1
             }
             try band.store(in: &record, field: FieldName.yhatQ)
-            if let source = meta[MetaKey.bandSource]?.string {
+            if let source = try meta.string(MetaKey.bandSource) {
                 switch BandSource(rawValue: source) {
-                case .tsfmRaw?: meta[MetaKey.bandSource] = .string(BandSource.tsfmConformal.rawValue)
-                case .baseline?: meta[MetaKey.bandSource] = .string(BandSource.baselineConformal.rawValue)
+                case .tsfmRaw?: try meta.set(MetaKey.bandSource, .string(BandSource.tsfmConformal.rawValue))
+                case .baseline?: try meta.set(MetaKey.bandSource, .string(BandSource.baselineConformal.rawValue))
                 default: break
                 }
             }
         }
         if rawField == FieldName.yhatQ { record.set(FieldName.yhatQRaw, encoded: rawBytes) }
-        meta[MetaKey.warnings] = .array(warnings)
-        meta[MetaKey.conformal] = .null
+        try meta.set(MetaKey.warnings, .array(warnings))
         if used != lastUsed || lastConformal.isEmpty {
             var w = JSONWriter(capacity: 160)
             try w.value(conformalMeta(used))
             lastUsed = used
             lastConformal = w.bytes
         }
-        // meta is written member by member so the (cached) conformal block is not re-encoded.
-        var w = JSONWriter(capacity: 320)
-        w.byte(UInt8(ascii: "{"))
-        for (i, member) in meta.members.enumerated() {
-            if i > 0 { w.byte(UInt8(ascii: ",")) }
-            w.string(member.key)
-            w.byte(UInt8(ascii: ":"))
-            if member.key == MetaKey.conformal { w.raw(lastConformal) } else { try w.value(member.value) }
-        }
-        w.byte(UInt8(ascii: "}"))
-        record.set(FieldName.meta, encoded: w.bytes)
+        // The (cached) conformal block is stored as bytes, not re-encoded.
+        meta.set(MetaKey.conformal, encoded: lastConformal)
+        record.set(FieldName.meta, encoded: meta.objectBytes)
     }
 
     /// `meta.conformal`: the parameter version, the group used (the first adjusted step's; with
