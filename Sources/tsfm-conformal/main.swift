@@ -6,6 +6,12 @@ import Glibc
 
 @main
 struct TsfmConformal: ParsableCommand {
+    /// `--help` and `--version` to a full disk exit 74, not 0.
+    static func main() {
+        ToolMain.checkStandardOutputAtExit()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tsfm-conformal",
         abstract: "Rolling conformal calibration of forecast bands: fit parameters on scored history, apply them to new forecasts.",
@@ -101,13 +107,13 @@ struct Fit: ParsableCommand {
     @Option(help: "ACI step size.")
     var gamma: Double = 0.005
 
-    @Option(help: "Length of the calibration window before --as-of (e.g. 14d, 36h).")
+    @Option(help: "Length of the calibration window before --as-of (e.g. 14d, 36h; at most 3660d).")
     var window = DurationArgument(seconds: 14 * 86_400, text: "14d")
 
     @Option(help: "End of the window: an RFC 3339 UTC time, or 'now'. Default: the latest as_of_ts among records with y_future.")
     var asOf: AsOfArgument?
 
-    @Option(help: "Fewest samples a group needs at a step to get parameters of its own.")
+    @Option(help: "Fewest samples a group needs at a step to get parameters of its own (1 to 100000000).")
     var minSamples: Int = 500
 
     @Option(help: "Segment keys, coarsest first; every prefix and global are fitted too. 'band_source' reads meta.band_source. Empty: global only.")
@@ -136,8 +142,8 @@ struct Fit: ParsableCommand {
         guard out != nil || outDir != nil || report else { throw ValidationError("fit needs --out FILE, --out-dir DIR or --report") }
         guard target > 0, target < 1 else { throw ValidationError("--target must be in (0, 1)") }
         guard gamma > 0, gamma < 1 else { throw ValidationError("--gamma must be in (0, 1)") }
-        guard window.seconds > 0 else { throw ValidationError("--window must be longer than zero") }
-        guard minSamples >= 1 else { throw ValidationError("--min-samples must be at least 1") }
+        try window.check("--window", 0...DurationText.maxSeconds, openBelow: true)
+        try FlagRange.check("--min-samples", minSamples, 1...100_000_000)
         guard tolerance >= 0, tolerance < 1 else { throw ValidationError("--tolerance must be in [0, 1)") }
         if let f = excludeLatest {
             guard f > 0, f < 1 else { throw ValidationError("--exclude-latest must be in (0, 1)") }
@@ -172,9 +178,13 @@ struct Fit: ParsableCommand {
                 history.settings.asOf = Timestamp(millis: last)
             }
             guard history.window() != nil else {
-                throw ToolError(.noInput, stream.totals.badLines > 0
-                    ? "every record with y_future was a bad line: nothing to fit"
-                    : "no record with y_future and as_of_ts in the input: nothing to fit (score forecasts first: tsfm-prep --backtest, or tsfm-prep actuals)")
+                // Under --on-error skip, bad lines (written as error records) are what left
+                // nothing to fit: that is bad data (65), not missing input (66).
+                if stream.totals.badLines > 0 {
+                    Logger.writeStderr("\(tool): every record with y_future was a bad line: nothing to fit\n")
+                    return .dataError
+                }
+                throw ToolError(.noInput, "no record with y_future and as_of_ts in the input: nothing to fit (score forecasts first: tsfm-prep --backtest, or tsfm-prep actuals)")
             }
             let holdout = report || outDir != nil ? history.report(tolerance: tolerance) : nil
             if report, let holdout {

@@ -3,6 +3,12 @@ import Shared
 
 @main
 struct TsfmEval: ParsableCommand {
+    /// `--help` and `--version` to a full disk exit 74, not 0.
+    static func main() {
+        ToolMain.checkStandardOutputAtExit()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tsfm-eval",
         abstract: "Score forecast bands against realized values and compare band sources.",
@@ -42,7 +48,7 @@ struct TsfmEval: ParsableCommand {
     @Option(help: "Output: ndjson, table or csv.")
     var format: Format = .ndjson
 
-    @Option(help: "A meaningful move after a breach (absolute).")
+    @Option(help: "A meaningful move after a breach (absolute, in (0, 1]).")
     var move: Double = 0.03
 
     @Option(help: "How long after a breach a move counts as follow-through (converted to steps with each record's freq).")
@@ -81,8 +87,8 @@ struct TsfmEval: ParsableCommand {
         _ = try keys()
         if let split, EvalSplit(argument: split) == nil { throw ValidationError("--split must be time:F or event:F with 0 < F < 1") }
         if both && split == nil { throw ValidationError("--both needs --split") }
-        guard move > 0 else { throw ValidationError("--move must be positive") }
-        guard followthrough.seconds > 0 else { throw ValidationError("--followthrough must be positive") }
+        try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
+        try followthrough.check("--followthrough", 0...DurationText.maxSeconds, openBelow: true)
         guard tolerance >= 0, tolerance < 1 else { throw ValidationError("--tolerance must be in [0, 1)") }
     }
 

@@ -3,6 +3,12 @@ import Shared
 
 @main
 struct TsfmForecast: ParsableCommand {
+    /// `--help` and `--version` to a full disk exit 74, not 0.
+    static func main() {
+        ToolMain.checkStandardOutputAtExit()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tsfm-forecast",
         abstract: "Forecast quantile bands for requests, by the tollama model or a statistical baseline.",
@@ -92,10 +98,10 @@ struct ForecastCommand: ParsableCommand {
     @Option(help: "Baseline to use: auto (ewma, then kalman, then rolling), ewma, kalman, or rolling.")
     var baseline: BaselineChoice = .auto
 
-    @Option(help: "EWMA half-life in steps.")
+    @Option(help: "EWMA half-life in steps (in (0, 1000000]).")
     var ewmaHalflife: Double = BaselineSettings.defaultHalflife
 
-    @Option(help: "Points of history for the rolling-quantile baseline.")
+    @Option(help: "Points of history for the rolling-quantile baseline (2 to 2000).")
     var window: Int = BaselineSettings.defaultWindow
 
     @Option(help: "In auto mode, a request with volume_24h below this goes to a baseline (illiquid).")
@@ -107,9 +113,9 @@ struct ForecastCommand: ParsableCommand {
     @OptionGroup(title: "Tollama") var tollama: TollamaOptions
 
     func validate() throws {
-        guard ewmaHalflife > 0, ewmaHalflife.isFinite else { throw ValidationError("--ewma-halflife must be positive") }
-        guard window >= 2 else { throw ValidationError("--window must be at least 2") }
-        guard illiquidVolume >= 0, illiquidVolume.isFinite else { throw ValidationError("--illiquid-volume must be a non-negative number") }
+        try FlagRange.check("--ewma-halflife", ewmaHalflife, low: 0, high: 1e6, openLow: true)
+        try FlagRange.check("--window", window, 2...ForecastRequest.maxInputLength)
+        try FlagRange.check("--illiquid-volume", illiquidVolume, low: 0, high: nil)
     }
 
     func run() throws {

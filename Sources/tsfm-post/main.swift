@@ -3,6 +3,12 @@ import Shared
 
 @main
 struct TsfmPost: ParsableCommand {
+    /// `--help` and `--version` to a full disk exit 74, not 0.
+    static func main() {
+        ToolMain.checkStandardOutputAtExit()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tsfm-post",
         abstract: "Make forecast bands safe: inside [0,1], ordered, and within width guards.",

@@ -3,6 +3,12 @@ import Shared
 
 @main
 struct TsfmPrep: ParsableCommand {
+    /// `--help` and `--version` to a full disk exit 74, not 0.
+    static func main() {
+        ToolMain.checkStandardOutputAtExit()
+        main(nil)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "tsfm-prep",
         abstract: "Turn raw market quotes into forecast requests.",
@@ -26,22 +32,27 @@ struct SeriesOptions: ParsableArguments {
     @Option(help: "Cadence of the grid: 1m, 5m, 15m or 1h (aligned to the epoch).")
     var freq: Cadence = .standard
 
-    @Option(help: "Forecast horizon written into each request (steps).")
+    @Option(help: "Forecast horizon written into each request (steps, 1 to 2000).")
     var horizon: Int = 12
 
-    @Option(help: "y_future length in backtest/actuals: max(horizon, this).")
+    @Option(help: "y_future length in backtest/actuals: max(horizon, this) (1 to 10000).")
     var futureSteps: Int?
 
-    @Option(help: "A record (and a last trade) observes a grid point only this fresh.")
+    @Option(help: "A record (and a last trade) observes a grid point only this fresh (at most 7d).")
     var maxTradeAge: DurationArgument = DurationArgument(seconds: 900, text: "15m")
 
-    @Option(help: "Forward-fill limit; a longer gap makes a request TSFM-ineligible.")
+    @Option(help: "Forward-fill limit; a longer gap makes a request TSFM-ineligible (0 to 7d).")
     var maxGap: DurationArgument = DurationArgument(seconds: 3600, text: "60m")
 
+    @Option(help: "Widest span of quote times accepted (at most 3660d); a quote outside it is a bad line.")
+    var maxSpan: DurationArgument = DurationArgument(seconds: 366 * 86_400, text: "366d")
+
     func validate() throws {
-        guard horizon >= 1 else { throw ValidationError("--horizon must be at least 1") }
-        if let f = futureSteps, f < 1 { throw ValidationError("--future-steps must be at least 1") }
-        guard maxTradeAge.seconds > 0, maxGap.seconds >= 0 else { throw ValidationError("durations must be positive") }
+        try FlagRange.check("--horizon", horizon, 1...PrepSettings.maxHorizon)
+        if let f = futureSteps { try FlagRange.check("--future-steps", f, 1...PrepSettings.maxFutureSteps) }
+        try maxTradeAge.check("--max-trade-age", 0...PrepSettings.maxGapLimitSeconds, openBelow: true)
+        try maxGap.check("--max-gap", 0...PrepSettings.maxGapLimitSeconds)
+        try maxSpan.check("--max-span", 0...DurationText.maxSeconds, openBelow: true)
     }
 
     func apply(to s: inout PrepSettings) {
@@ -50,6 +61,12 @@ struct SeriesOptions: ParsableArguments {
         s.futureSteps = futureSteps
         s.maxTradeAgeSeconds = maxTradeAge.seconds
         s.maxGapSeconds = maxGap.seconds
+        s.maxSpanSeconds = maxSpan.seconds
+    }
+
+    /// The quote book with the span rule.
+    func book(keepSeconds: Int64? = nil, ignoreAfter: Timestamp? = nil) -> QuoteBook {
+        QuoteBook(keepSeconds: keepSeconds, ignoreAfter: ignoreAfter, maxSpanSeconds: Int64(maxSpan.seconds))
     }
 }
 
@@ -78,7 +95,7 @@ struct Requests: ParsableCommand {
     @Option(help: "Market metadata (NDJSON): volume_24h, open_interest, liquidity_bucket, category, event_id, end_ts.")
     var markets: String?
 
-    @Option(help: "Points per request, ending at the as-of time (hard cap 2000).")
+    @Option(help: "Points per request, ending at the as-of time (1 to 2000, the hard cap).")
     var inputLen: Int = 288
 
     @Option(help: "Quantile levels written into each request.")
@@ -87,13 +104,13 @@ struct Requests: ParsableCommand {
     @Option(help: "Model space written into each request: logit or identity.")
     var transform: TransformChoice = .logit
 
-    @Option(help: "y is clipped to [eps, 1-eps] under logit.")
+    @Option(help: "y is clipped to [eps, 1-eps] under logit (eps in [1e-12, 0.5)).")
     var eps: Double = 1e-6
 
-    @Option(help: "Fewer points than this marks a request too_short.")
+    @Option(help: "Fewer points than this marks a request too_short (0 to 2000).")
     var minInput: Int = 32
 
-    @Option(help: "24h volume below this marks a market illiquid.")
+    @Option(help: "24h volume below this marks a market illiquid (a finite number ≥ 0).")
     var illiquidVolume: Double = 5000
 
     @Option(help: "Live as-of time (RFC 3339, floored to the grid), or 'now'. Default: the latest quote time seen.")
@@ -102,7 +119,7 @@ struct Requests: ParsableCommand {
     @Flag(help: "One request at every --stride-th grid point, each with y_future.")
     var backtest = false
 
-    @Option(help: "Backtest: grid points between as-of times.")
+    @Option(help: "Backtest: grid points between as-of times (1 to 1000000).")
     var stride: Int = 1
 
     @Option(help: "Backtest output order: market (each market's requests in time order, streaming) or time (by as_of_ts, then market_id; all requests held in memory), as tsfm-conformal apply --adapt needs.")
@@ -110,7 +127,7 @@ struct Requests: ParsableCommand {
 
     enum BacktestOrder: String, ExpressibleByArgument, CaseIterable { case market, time }
 
-    @Option(help: "Live: keep the N best markets by 0.6·z(volume_24h) + 0.4·z(open_interest).")
+    @Option(help: "Live: keep the N best markets by 0.6·z(volume_24h) + 0.4·z(open_interest) (1 to 1000000).")
     var top: Int?
 
     enum TransformChoice: String, ExpressibleByArgument, CaseIterable { case logit, identity }
@@ -119,9 +136,11 @@ struct Requests: ParsableCommand {
         guard inputLen >= 1, inputLen <= PrepSettings.maxInputLength else {
             throw ValidationError("--input-len must be between 1 and \(PrepSettings.maxInputLength) (the hard cap)")
         }
-        guard eps > 0, eps < 0.5 else { throw ValidationError("--eps must be in (0, 0.5)") }
-        guard stride >= 1 else { throw ValidationError("--stride must be at least 1") }
-        if let top, top < 1 { throw ValidationError("--top must be at least 1") }
+        guard Transform.epsRange.contains(eps) else { throw ValidationError("--eps must be in \(Transform.epsRangeText) (got \(eps))") }
+        try FlagRange.check("--min-input", minInput, 0...PrepSettings.maxInputLength)
+        try FlagRange.check("--illiquid-volume", illiquidVolume, low: 0, high: nil)
+        try FlagRange.check("--stride", stride, 1...PrepSettings.maxStride)
+        if let top { try FlagRange.check("--top", top, 1...PrepSettings.maxTop) }
         if top != nil && backtest { throw ValidationError("--top selects live cycles; it cannot be combined with --backtest") }
         if backtest && asOf != nil { throw ValidationError("--as-of is for live mode; a backtest covers all the data") }
         if order == .time && !backtest { throw ValidationError("--order is for --backtest") }
@@ -141,11 +160,13 @@ struct Requests: ParsableCommand {
             settings.transform = transform == .logit ? .logit(eps: eps) : .identity
             settings.minInput = minInput
             settings.illiquidVolume = illiquidVolume
-            let metadata = try markets.map { try MarketMetadata.load(path: $0) } ?? [:]
+            let stream = common.stream(tool: "tsfm-prep", output: output)
+            // Every input is checked before any output (66), the metadata file included.
+            try NDJSONInput(paths: common.files + (markets.map { [$0] } ?? [])).checkReadable()
+            let metadata = try markets.map { try MarketMetadata.load(path: $0, stream: stream) } ?? [:]
             let builder = PrepBuilder(settings: settings, metadata: metadata)
             let fixedAsOf: Timestamp? = asOf.map { $0 == "now" ? Timestamp.now() : Timestamp($0)! }
-            let book = QuoteBook(keepSeconds: backtest ? nil : builder.liveKeepSeconds, ignoreAfter: fixedAsOf)
-            let stream = common.stream(tool: "tsfm-prep", output: output)
+            let book = series.book(keepSeconds: backtest ? nil : builder.liveKeepSeconds, ignoreAfter: fixedAsOf)
             try book.read(stream.input, stream: stream)
 
             var emitted = 0
@@ -161,9 +182,10 @@ struct Requests: ParsableCommand {
             if backtest {
                 var held: [PrepRequest] = []
                 for id in book.marketIds {
-                    let requests = builder.backtestRequests(id, book.markets[id]!, stride: Int64(stride))
-                    if requests.isEmpty { unusable.append(id) }
-                    if order == .time { held += requests } else { for r in requests { try emit(r) } }
+                    let count = try builder.backtestRequests(id, book.markets[id]!, stride: Int64(stride)) { r in
+                        if order == .time { held.append(r) } else { try emit(r) }
+                    }
+                    if count == 0 { unusable.append(id) }
                 }
                 // Markets come in market_id order, so a stable sort by time keeps market_id order within a time.
                 for r in held.enumerated().sorted(by: { ($0.element.asOf.millis, $0.offset) < ($1.element.asOf.millis, $1.offset) }).map(\.element) {
@@ -176,8 +198,16 @@ struct Requests: ParsableCommand {
                 for r in live.requests { try emit(r) }
             }
             if !unusable.isEmpty {
-                log.warning(backtest ? "markets without a full window and future" : "markets without a usable price",
-                            [("markets", .strings(unusable))])
+                if backtest {
+                    log.warning("markets without a full window and future", [("markets", .strings(unusable))])
+                } else {
+                    // Loud on purpose: with the default as-of, one quote far after the others
+                    // moves the as-of and leaves the other markets without a window.
+                    let used = (fixedAsOf ?? book.latestTs).map { $0.floored(toMultipleOf: settings.cadence.seconds).rfc3339 } ?? ""
+                    log.warning("markets without a usable price in the window before the as-of time",
+                                [("as_of", .string(used)), ("as_of_from", .string(fixedAsOf == nil ? "latest quote" : "--as-of")),
+                                 ("markets", .strings(unusable))])
+                }
             }
             if common.summary {
                 log.summary([
@@ -222,10 +252,12 @@ struct Actuals: ParsableCommand {
             var settings = PrepSettings()
             series.apply(to: &settings)
             let builder = PrepBuilder(settings: settings)
-            let book = QuoteBook()
-            let quoteStream = RecordStream(input: NDJSONInput(paths: [quotes]), output: output, onError: .fail)
-            try book.read(quoteStream.input, stream: quoteStream)
+            let book = series.book()
             let stream = common.stream(tool: "tsfm-prep", output: output)
+            // Every input is checked before any output (66); bad quote lines follow --on-error
+            // like bad forecast lines and count in the same totals.
+            try NDJSONInput(paths: common.files + [quotes]).checkReadable()
+            try book.read(NDJSONInput(paths: [quotes]), stream: stream)
             var joined = 0
             var incomplete = 0
             try stream.map { record, _ in

@@ -6,12 +6,16 @@
 #   experr  expected stderr, byte for byte (optional; unchecked when absent)
 # Usage: Tests/Golden/run.sh [--update] [BIN_DIR] [CASE_FILTER]
 #   --update  re-records expout/status (and experr where it exists) from the current tools.
+# Every case runs under a virtual-memory limit (GOLDEN_MEM_KB, default 1 GiB per process; the
+# tools need under 50 MB on these inputs, measured with ulimit -v), so an unbounded allocation
+# fails its case instead of taking the machine down.
 set -u
 cd "$(dirname "$0")/../.."
 update=0
 if [ "${1:-}" = "--update" ]; then update=1; shift; fi
 bin="${1:-.build/debug}"
 filter="${2:-}"
+mem_kb="${GOLDEN_MEM_KB:-1048576}"
 bin="$(cd "$bin" && pwd)"
 export PATH="$bin:$PATH"
 export LC_ALL=C TZ=UTC
@@ -27,7 +31,7 @@ for dir in Tests/Golden/*/*/; do
   [ -f "$dir/cmd" ] || continue
   case "$dir" in *"$filter"*) ;; *) continue ;; esac
   export CASE_DIR="$dir" XDG_STATE_HOME="$tmp/state-$(basename "$dir")"
-  bash -c "$(cat "$dir/cmd")" >"$tmp/out" 2>"$tmp/err"
+  (ulimit -v "$mem_kb" && exec bash -c "$(cat "$dir/cmd")") >"$tmp/out" 2>"$tmp/err"
   status=$?
   if [ "$update" = 1 ]; then
     cp "$tmp/out" "$dir/expout"

@@ -373,12 +373,16 @@ struct EvalReadingTests {
             Issue.record("a band shorter than horizon_steps is the Record path's to name")
             return
         }
-        // Later duplicates are ignored, as Record does.
-        guard case .forecast(let f) = scan(base + #""y_future":[0.5],"market_id":"other"}"#) else {
-            Issue.record("expected a forecast")
-            return
+        // A key that appears twice (owned or not, top level or in meta) is the Record path's to
+        // refuse, as are bands outside [0, 1] and a line that is not UTF-8.
+        for line in [base + #""y_future":[0.5],"market_id":"other"}"#, base + #""y_future":[0.5],"x":1,"x":2}"#,
+                     base + #""y_future":[0.5],"meta":{"runtime":"a","runtime":"b"}}"#,
+                     base.replacingOccurrences(of: "[0.6]", with: "[1.5]") + #""y_future":[0.5]}"#] {
+            guard case .undecided = scan(line) else {
+                Issue.record("expected undecided: \(line)")
+                continue
+            }
         }
-        #expect(f.marketId == "m" && f.bandSource == ScoredForecast.unknown)
         guard case .withoutFuture = scan(#"{"market_id":"m","meta":{"band_source":"baseline"}}"#) else {
             Issue.record("expected withoutFuture")
             return

@@ -63,8 +63,9 @@ public struct ConformalApplier {
               let raw = try ForecastFields.band(record, field: rawField) else {
             throw RecordError(field: FieldName.yhatQ, "missing")
         }
-        var meta = try record.object(FieldName.meta) ?? JSONObject()
-        if meta[MetaKey.yhatSpace]?.string == "logit" {
+        // meta is edited member by member; members apply does not own keep their exact bytes.
+        var meta = try record.nested(FieldName.meta) ?? Record()
+        if try meta.string(MetaKey.yhatSpace) == "logit" {
             throw RecordError(field: "\(FieldName.meta).\(MetaKey.yhatSpace)", "the band is in logit space; run tsfm-post before tsfm-conformal apply")
         }
         var clock: (asOf: Timestamp, cadence: Cadence)?
@@ -84,7 +85,7 @@ public struct ConformalApplier {
         totals.records += 1
         if adjustedSteps == 0 { totals.unadjusted += 1 } else if adjustedSteps == outcome.used.count { totals.adjusted += 1 } else { totals.partial += 1 }
 
-        var warnings = meta[MetaKey.warnings]?.array ?? []
+        var warnings = try meta.value(MetaKey.warnings)?.array ?? []
         func warn(_ code: WarningCode) {
             let value = JSONValue.string(code.rawValue)
             if !warnings.contains(value) { warnings.append(value) }
@@ -96,17 +97,17 @@ public struct ConformalApplier {
         } else {
             try band.store(in: &record, field: FieldName.yhatQ)
         }
-        if adjustedSteps > 0, let source = meta[MetaKey.bandSource]?.string {
+        if adjustedSteps > 0, let source = try meta.string(MetaKey.bandSource) {
             switch BandSource(rawValue: source) {
-            case .tsfmRaw?: meta[MetaKey.bandSource] = .string(BandSource.tsfmConformal.rawValue)
-            case .baseline?: meta[MetaKey.bandSource] = .string(BandSource.baselineConformal.rawValue)
+            case .tsfmRaw?: try meta.set(MetaKey.bandSource, .string(BandSource.tsfmConformal.rawValue))
+            case .baseline?: try meta.set(MetaKey.bandSource, .string(BandSource.baselineConformal.rawValue))
             default: break
             }
         }
         if rawField == FieldName.yhatQ { record.set(FieldName.yhatQRaw, encoded: rawBytes) }
-        meta[MetaKey.warnings] = .array(warnings)
-        meta[MetaKey.conformal] = conformalMeta(outcome.used)
-        try record.set(FieldName.meta, .object(meta))
+        try meta.set(MetaKey.warnings, .array(warnings))
+        try meta.set(MetaKey.conformal, conformalMeta(outcome.used))
+        record.set(FieldName.meta, encoded: meta.objectBytes)
 
         if let clock, let future = try ForecastFields.realized(record) {
             adaptation!.observe(raw: raw, written: band, used: outcome.used, future: future,

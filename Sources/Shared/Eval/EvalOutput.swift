@@ -65,14 +65,22 @@ public enum EvalOutput {
         case .ndjson:
             return try rows.map { try JSONValue.object($0).jsonText() }
         case .csv:
-            let (headers, cells, _) = columns(rows, groupNames: groupNames)
+            let (headers, cells, numeric) = columns(rows, groupNames: groupNames)
             func quote(_ s: String) -> String {
-                s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingAll("\"", "\"\"") + "\"" : s
+                s.contains(",") || s.contains("\"") || s.contains("\n") || s.contains("\r")
+                    ? "\"" + s.replacingAll("\"", "\"\"") + "\"" : s
             }
-            return [headers.map(quote).joined(separator: ",")] + cells.map { $0.map { quote($0 ?? "") }.joined(separator: ",") }
+            // Text cells (group values from the input) are guarded against formula injection.
+            return [headers.map(quote).joined(separator: ",")] + cells.map { row in
+                row.enumerated().map { i, cell in
+                    quote(numeric[i] ? cell ?? "" : CSVText.guarded(cell ?? ""))
+                }.joined(separator: ",")
+            }
         case .table:
             let (headers, cells, numeric) = columns(rows, groupNames: groupNames)
-            let shown = cells.map { row in row.enumerated().map { numeric[$0.offset] ? fixed($0.element) : ($0.element ?? "-") } }
+            let shown = cells.map { row in
+                row.enumerated().map { numeric[$0.offset] ? fixed($0.element) : TerminalText.escaped($0.element ?? "-") }
+            }
             let widths = headers.indices.map { i in max(headers[i].count, shown.map { $0[i].count }.max() ?? 0) }
             func line(_ values: [String]) -> String {
                 values.enumerated().map { i, v in

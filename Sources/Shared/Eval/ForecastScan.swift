@@ -40,14 +40,16 @@ extension ScoredForecast {
     struct Undecided: Error {}
 
     public static func scan(_ line: UnsafeBufferPointer<UInt8>) -> Scan {
+        // Not UTF-8: the Record path names it.
+        if UTF8Check.firstInvalid(line) != nil { return .undecided }
         do {
-            return try scanOrThrow(line)
+            return try KeyRangeSet.with(line) { keys in try scanOrThrow(line, keys: &keys) }
         } catch {
             return .undecided
         }
     }
 
-    static func scanOrThrow(_ line: UnsafeBufferPointer<UInt8>) throws -> Scan {
+    static func scanOrThrow(_ line: UnsafeBufferPointer<UInt8>, keys: inout KeyRangeSet) throws -> Scan {
         var s = JSONScanner(line)
         var marketId: String?
         var asOf: Timestamp?
@@ -57,10 +59,9 @@ extension ScoredForecast {
         var future: [Double]?
         var eventId: String?, liquidity: String?, tte: String?, category: String?
         var bandSource: String?, runtime: String?, model: String?, target: Double?
-        // Like Record, the first occurrence of a key wins.
+        // A key that appears twice goes to the Record path, which refuses it.
         var seen: UInt16 = 0
         func first(_ bit: UInt16) -> Bool {
-            if seen & bit != 0 { return false }
             seen |= bit
             return true
         }
@@ -75,10 +76,12 @@ extension ScoredForecast {
             while true {
                 s.skipWhitespace()
                 let key = try rawKey(&s)
+                guard keys.insert(key) else { throw Undecided() }
                 try s.expect(UInt8(ascii: ":"), "':'")
                 s.skipWhitespace()
                 if matches(line, key, Key.yhatQ), first(1) {
-                    guard let b = QuantileBand.scan(&s, horizon: nil) else { throw Undecided() }
+                    guard let b = QuantileBand.scan(&s, horizon: nil),
+                          b.values.allSatisfy({ $0.allSatisfy { $0 >= 0 && $0 <= 1 } }) else { throw Undecided() }
                     band = b
                 } else if matches(line, key, Key.yFuture), first(2) {
                     guard let values = try s.parseDoubleArray(), values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
@@ -114,7 +117,9 @@ extension ScoredForecast {
                         } else if matches(line, key, Key.conformal) {
                             try scanMeta(&scanner, line) { key, inner in
                                 if matches(line, key, Key.target) {
-                                    target = try inner.scanNumber()
+                                    let t = try inner.scanNumber()
+                                    guard t > 0 && t < 1 else { throw Undecided() }
+                                    target = t
                                 } else {
                                     _ = try inner.skipValue(depth: 2)
                                 }
@@ -267,9 +272,16 @@ extension ScoredForecast {
             s.position += 1
             return
         }
+        try KeyRangeSet.with(line) { keys in try scanMembers(&s, line, keys: &keys, member) }
+    }
+
+    /// The members of an object after its `{`; a key that appears twice goes to the Record path.
+    static func scanMembers(_ s: inout JSONScanner, _ line: UnsafeBufferPointer<UInt8>, keys: inout KeyRangeSet,
+                            _ member: (Range<Int>, inout JSONScanner) throws -> Void) throws {
         while true {
             s.skipWhitespace()
             let key = try rawKey(&s)
+            guard keys.insert(key) else { throw Undecided() }
             try s.expect(UInt8(ascii: ":"), "':'")
             s.skipWhitespace()
             try member(key, &s)

@@ -66,6 +66,14 @@ public struct ScoredForecast: Sendable {
         guard let band = try QuantileBand.decode(from: record, field: FieldName.yhatQ, horizon: horizonField) else {
             throw RecordError(field: FieldName.yhatQ, "missing")
         }
+        // A band is scored as probabilities: a value outside [0, 1] (run tsfm-post first) would
+        // score silently wrong, and huge ones overflow the widths.
+        for (i, level) in band.levels.enumerated() {
+            if let step = band.values[i].firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
+                throw RecordError(field: "\(FieldName.yhatQ).\(QuantileLevel.key(level))[\(step)]",
+                                  "\(band.values[i][step]) is not a probability in [0, 1]")
+            }
+        }
         if let bad = future.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
             throw RecordError(field: "\(FieldName.yFuture)[\(bad)]", "\(future[bad]) is not a probability in [0, 1]")
         }
@@ -84,6 +92,9 @@ public struct ScoredForecast: Sendable {
         runtime = meta?[MetaKey.runtime]?.string
         model = meta?[MetaKey.modelName]?.string
         target = meta?[MetaKey.conformal]?.object?[Self.conformalTargetKey]?.number
+        if let t = target, !(t > 0 && t < 1) {
+            throw RecordError(field: "\(FieldName.meta).\(MetaKey.conformal).\(Self.conformalTargetKey)", "\(t) is not a coverage in (0, 1)")
+        }
     }
 
     /// The value of a grouping key for this record (step is handled by the caller).

@@ -9,7 +9,11 @@ public struct JSONSyntaxError: Error, CustomStringConvertible {
     public var offset: Int
     public var message: String
 
-    public var description: String { "not valid JSON at column \(offset + 1): \(message)" }
+    public var description: String {
+        // A duplicate key is well-formed JSON text that the record contract refuses.
+        if message.hasPrefix("duplicate key") { return "\(message) at column \(offset + 1)" }
+        return "not valid JSON at column \(offset + 1): \(message)"
+    }
 }
 
 /// A strict, allocation-light JSON scanner over a byte buffer. It can skip a value (checking its
@@ -410,9 +414,24 @@ public struct JSONScanner {
                 position += 1
                 return .object(object)
             }
+            var manyKeys: Set<String>?
             while true {
                 skipWhitespace()
+                let keyStart = position
                 let key = try parseString()
+                // Equal keys: parsers disagree on which counts, so a decoded object refuses them.
+                if object.count < 32 {
+                    if object.members.contains(where: { $0.key == key }) {
+                        position = keyStart
+                        throw fail("duplicate key '\(key)'")
+                    }
+                } else {
+                    if manyKeys == nil { manyKeys = Set(object.keys) }
+                    guard manyKeys!.insert(key).inserted else {
+                        position = keyStart
+                        throw fail("duplicate key '\(key)'")
+                    }
+                }
                 try expect(UInt8(ascii: ":"), "':'")
                 object.append(key, try parseValue(depth: depth + 1))
                 skipWhitespace()

@@ -18,11 +18,16 @@ public final class NDJSONInput {
         self.blockSize = blockSize
     }
 
-    /// Fails with status 66 naming the first input that cannot be opened, before any output.
+    /// Fails with status 66 naming the first input that cannot be opened or is a directory,
+    /// before any output.
     public func checkReadable() throws {
         for path in paths where path != "-" {
             guard access(path, R_OK) == 0 else {
                 throw ToolError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
+            }
+            var info = stat()
+            if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
+                throw ToolError(.noInput, "\(path): cannot read: Is a directory")
             }
         }
     }

@@ -18,11 +18,18 @@ public struct Record {
         case encoded([UInt8])
     }
 
-    /// Scans a line. Throws a `RecordError` saying why it is not a JSON object.
+    /// Scans a line. Throws a `RecordError` saying why it is not a JSON object: not UTF-8, not
+    /// JSON, not an object, or a key that appears twice (JSON parsers disagree on which of two
+    /// equal keys counts, so a record with both could mean one thing to a tool and another to
+    /// `jq`; it is refused).
     public init(line bytes: UnsafeBufferPointer<UInt8>) throws {
+        if let bad = UTF8Check.firstInvalid(bytes) {
+            throw RecordError("not valid UTF-8 at byte \(bad + 1)")
+        }
         line = Array(bytes)
         fields = []
         fields.reserveCapacity(24)
+        var manyKeys: Set<String>?
         try line.withUnsafeBufferPointer { buffer in
             var scanner = JSONScanner(buffer)
             do {
@@ -39,6 +46,12 @@ public struct Record {
                     while true {
                         scanner.skipWhitespace()
                         let key = try scanner.parseString()
+                        if fields.count < 32 {
+                            for f in fields where f.key == key { throw RecordError(field: key, "appears twice") }
+                        } else {
+                            if manyKeys == nil { manyKeys = Set(fields.map(\.key)) }
+                            guard manyKeys!.insert(key).inserted else { throw RecordError(field: key, "appears twice") }
+                        }
                         try scanner.expect(UInt8(ascii: ":"), "':'")
                         let range = try scanner.skipValue()
                         fields.append(Field(key: key, slot: .raw(range)))
@@ -168,13 +181,36 @@ public struct Record {
         return values
     }
 
-    /// True for an error record (`--on-error skip` output): its top level has an `error` object.
-    /// Every tool passes such records through unchanged.
+    /// True for an error record: exactly the shape `--on-error skip` writes,
+    /// `{"error":{"file":"…","line":N,"reason":"…"},"input":"…"}` (no other keys, those types).
+    /// Every tool passes such records through unchanged; anything else carrying an `error` key
+    /// is an ordinary record and is judged like one.
     public var isErrorRecord: Bool {
-        guard let i = index(of: FieldName.error) else { return false }
-        switch fields[i].slot {
-        case .raw(let range): return line[range.lowerBound] == UInt8(ascii: "{")
-        case .encoded(let bytes): return bytes.first == UInt8(ascii: "{")
+        guard fields.count == 2, has(FieldName.error), has(FieldName.input),
+              case .string? = try? value(FieldName.input),
+              let detail = try? value(FieldName.error), let object = detail.object, object.count == 3,
+              object["file"]?.string != nil, object["reason"]?.string != nil,
+              case .int(let line)? = object["line"], line >= 1
+        else { return false }
+        return true
+    }
+
+    /// `isErrorRecord` of a raw line (false for a line that is not a record).
+    public static func isErrorRecord(line: UnsafeBufferPointer<UInt8>) -> Bool {
+        (try? Record(line: line))?.isErrorRecord ?? false
+    }
+
+    /// A nested object field as a record of its own, so a tool can change the members it owns
+    /// and copy the others through as raw bytes (exact text: `-0` stays `-0`, a 20-digit
+    /// integer stays whole). Nil when absent or null; `RecordError` when not an object.
+    public func nested(_ key: String) throws -> Record? {
+        guard let raw = rawValue(key) else { return nil }
+        if raw.first == UInt8(ascii: "n") { return nil }
+        guard raw.first == UInt8(ascii: "{") else { throw RecordError(field: key, "expected an object") }
+        do {
+            return try raw.withUnsafeBufferPointer { try Record(line: $0) }
+        } catch let error as RecordError {
+            throw RecordError(field: error.field.map { "\(key).\($0)" } ?? key, error.reason)
         }
     }
 
@@ -240,6 +276,14 @@ public struct Record {
             writer.string(key)
             out.append(contentsOf: writer.bytes)
         }
+    }
+
+    /// The record as a JSON object, without the newline (to store it inside another record).
+    public var objectBytes: [UInt8] {
+        var out: [UInt8] = []
+        write(into: &out)
+        out.removeLast()
+        return out
     }
 
     /// The record as one line of JSON text, without the newline.

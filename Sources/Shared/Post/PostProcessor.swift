@@ -28,27 +28,39 @@ public struct PostProcessor {
         guard var band = try QuantileBand.decode(from: record, field: FieldName.yhatQ, horizon: horizon) else {
             throw RecordError(field: FieldName.yhatQ, "missing")
         }
-        var meta = try record.object(FieldName.meta) ?? JSONObject()
-        if let space = meta[MetaKey.yhatSpace]?.string, space == "logit" {
-            for i in band.values.indices {
-                for h in band.values[i].indices { band.values[i][h] = logistic(band.values[i][h]) }
+        // meta is edited member by member: the members post owns are decoded and replaced, the
+        // others keep their exact bytes (a `-0` or a 20-digit id must not be re-encoded).
+        var meta = try record.nested(FieldName.meta) ?? Record()
+        var warnings: [JSONValue] = []
+        do {
+            if let space = try meta.string(MetaKey.yhatSpace), space == "logit" {
+                for i in band.values.indices {
+                    for h in band.values[i].indices { band.values[i][h] = logistic(band.values[i][h]) }
+                }
+                try meta.set(MetaKey.yhatSpace, "prob")
             }
-            meta[MetaKey.yhatSpace] = "prob"
+            if let given = try meta.value(MetaKey.warnings), given != .null {
+                guard let list = given.array, list.allSatisfy({ $0.string != nil }) else {
+                    throw RecordError(field: MetaKey.warnings, "expected an array of warning codes")
+                }
+                warnings = list
+            }
+        } catch let error as RecordError {
+            throw RecordError(field: "\(FieldName.meta).\(error.field ?? "")", error.reason)
         }
         let counts = apply(&band)
         totals.records += 1
         try band.store(in: &record, field: FieldName.yhatQ)
 
-        var warnings = meta[MetaKey.warnings]?.array ?? []
         for code in Self.warnings(for: counts) where !warnings.contains(.string(code.rawValue)) {
             warnings.append(.string(code.rawValue))
         }
-        meta[MetaKey.warnings] = .array(warnings)
-        meta[MetaKey.post] = [
+        try meta.set(MetaKey.warnings, .array(warnings))
+        try meta.set(MetaKey.post, [
             "clipped": .int(counts.clipped), "crossing_fixed": .int(counts.crossingsFixed),
             "expanded": .int(counts.expanded), "clamped": .int(counts.clamped),
-        ]
-        try record.set(FieldName.meta, .object(meta))
+        ])
+        record.set(FieldName.meta, encoded: meta.objectBytes)
     }
 
     /// The warning codes for what the rules changed in one band, in a fixed order. tsfm-conformal

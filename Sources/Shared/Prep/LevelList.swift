@@ -7,7 +7,8 @@ public struct LevelList: ExpressibleByArgument, Sendable {
     public init(_ levels: [Double]) { self.levels = levels }
 
     public init?(argument: String) {
-        let parts = argument.split(separator: ",").map { Double(String($0.filter { $0 != " " })) }
+        // Each level in the record key grammar (a JSON number in range: no hex, inf or nan).
+        let parts = argument.split(separator: ",").map { QuantileLevel.parse(String($0.filter { $0 != " " })) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
         guard let sorted = try? QuantileLevel.validated(parts.map { $0! }, field: "--quantiles") else { return nil }
         levels = sorted

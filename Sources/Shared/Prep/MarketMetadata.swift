@@ -36,8 +36,9 @@ public struct MarketMetadata: Equatable, Sendable {
         return (id, m)
     }
 
-    /// Reads a metadata file (NDJSON). A bad line is a data error naming file and line.
-    public static func load(path: String) throws -> [String: MarketMetadata] {
+    /// Reads a metadata file (NDJSON). A bad line goes to `stream.reject`, so it follows the
+    /// run's `--on-error` policy like a bad quote (stop, or an error record and go on).
+    public static func load(path: String, stream: RecordStream) throws -> [String: MarketMetadata] {
         var all: [String: MarketMetadata] = [:]
         try NDJSONInput(paths: [path]).forEachLine { bytes, location in
             do {
@@ -46,7 +47,7 @@ public struct MarketMetadata: Equatable, Sendable {
                 let (id, m) = try decode(record)
                 all[id] = m
             } catch let error as RecordError {
-                throw ToolError.data(error, at: location)
+                try stream.reject(bytes, at: location, error)
             }
         }
         return all

@@ -59,17 +59,28 @@ public struct PrepBuilder {
     /// window and complete future lie inside the data. Each window uses only quotes at or before
     /// its as-of time; `y_future` holds the next max(horizon, future-steps) points.
     public func backtestRequests(_ id: String, _ history: MarketHistory, stride: Int64) -> [PrepRequest] {
-        guard let first = history.firstTs, let latest = history.latestTs else { return [] }
+        var out: [PrepRequest] = []
+        backtestRequests(id, history, stride: stride) { out.append($0) }
+        return out
+    }
+
+    /// The same, handing each request to `body` as soon as it is built, so memory holds one
+    /// market's grid (bounded by `--max-span`) and one request, not every request of the market.
+    /// Returns the number of requests.
+    @discardableResult
+    public func backtestRequests(_ id: String, _ history: MarketHistory, stride: Int64,
+                                 _ body: (PrepRequest) throws -> Void) rethrows -> Int {
+        guard let first = history.firstTs, let latest = history.latestTs else { return 0 }
         let kFirst = (first.seconds + step - 1) / step
         let kLast = latest.seconds / step
         let series = GridSeries.build(history, cadence: settings.cadence, from: kFirst, to: kLast, maxAgeMs: settings.maxAgeMs)
-        guard !series.isEmpty else { return [] }
+        guard !series.isEmpty else { return 0 }
         let length = Int64(settings.inputLength)
         let future = Int64(settings.futureLength)
         var k = series.start + length - 1
         if k % stride != 0 { k += stride - ((k % stride) + stride) % stride }
         let meta = metadata[id]
-        var out: [PrepRequest] = []
+        var count = 0
         while k + future <= kLast {
             let asOf = Timestamp(seconds: k * step)
             let window = series.slice(from: k - length + 1, to: k)
@@ -77,10 +88,11 @@ public struct PrepBuilder {
                                               settings: settings)
             var r = PrepRequest(marketId: id, asOf: asOf, window: window, quality: quality, metadata: meta)
             r.yFuture = series.slice(from: k + 1, to: k + future).values
-            out.append(r)
+            try body(r)
+            count += 1
             k += stride
         }
-        return out
+        return count
     }
 
     /// The realized values of the `count` grid points after `asOf` on `cadence`, or nil when the
@@ -119,8 +131,7 @@ public struct ForecastKey: Sendable {
             guard let c = Cadence(rawValue: f) else { throw RecordError(field: FieldName.freq, "'\(f)' is not one of 1m, 5m, 15m, 1h") }
             freq = c
         }
-        let horizon = try record.int(FieldName.horizonSteps) ?? ForecastRequest.defaultHorizon
-        guard horizon >= 1 else { throw RecordError(field: FieldName.horizonSteps, "must be at least 1") }
+        let horizon = try ForecastRequest.horizon(of: record)
         marketId = id
         self.asOf = asOf
         self.freq = freq

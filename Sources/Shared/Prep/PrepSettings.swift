@@ -13,6 +13,16 @@ public struct PrepSettings: Sendable {
     public var maxGapSeconds: Double = 60 * 60
     public var minInput = 32
     public var illiquidVolume: Double = 5000
+    /// The widest span of quote times a run accepts (`--max-span`); a quote outside is a bad line.
+    public var maxSpanSeconds: Double = 366 * 86_400
+
+    /// Caps on flag values (docs/tsfm-prep.md): each bounds what one record or one market can
+    /// make prep allocate.
+    public static let maxHorizon = ForecastRequest.maxHorizon
+    public static let maxFutureSteps = ForecastRequest.maxFutureLength
+    public static let maxGapLimitSeconds: Double = 7 * 86_400
+    public static let maxStride = 1_000_000
+    public static let maxTop = 1_000_000
 
     /// The hard cap of a request's length (DESIGN.md).
     public static let maxInputLength = ForecastRequest.maxInputLength

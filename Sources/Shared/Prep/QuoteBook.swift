@@ -12,10 +12,29 @@ public final class QuoteBook {
     let keepSeconds: Int64?
     /// Quotes after this time are ignored (an explicit live `--as-of`: no look-ahead).
     let ignoreAfter: Timestamp?
+    /// The widest time span the kept quotes may cover (`--max-span`); nil: no limit.
+    let maxSpanSeconds: Int64?
+    /// The earliest and latest kept quote times, for the span rule.
+    public private(set) var span: ClosedRange<Timestamp>?
 
-    public init(keepSeconds: Int64? = nil, ignoreAfter: Timestamp? = nil) {
+    public init(keepSeconds: Int64? = nil, ignoreAfter: Timestamp? = nil, maxSpanSeconds: Int64? = nil) {
         self.keepSeconds = keepSeconds
         self.ignoreAfter = ignoreAfter
+        self.maxSpanSeconds = maxSpanSeconds
+    }
+
+    /// The span rule: a quote that would stretch the kept quotes over more than `--max-span` is
+    /// implausible (a bit flip turns 2026 into 2226) and a bad line. Without it one stray
+    /// timestamp makes a backtest build a grid over centuries, and moves the live as-of (and
+    /// with it every other market out of its window).
+    public func checkSpan(_ ts: Timestamp) throws {
+        guard let maxSpanSeconds, let span else { return }
+        if ts > span.lowerBound + maxSpanSeconds {
+            throw RecordError(field: "ts", "\(ts) is more than --max-span \(DurationText.text(Double(maxSpanSeconds))) after the earliest quote (\(span.lowerBound))")
+        }
+        if ts < span.upperBound - maxSpanSeconds {
+            throw RecordError(field: "ts", "\(ts) is more than --max-span \(DurationText.text(Double(maxSpanSeconds))) before the latest quote (\(span.upperBound))")
+        }
     }
 
     /// Reads quote lines. Bad lines go to `stream.reject` (the `--on-error` policy); error
@@ -29,6 +48,7 @@ public final class QuoteBook {
                     try stream.output.write(bytes: [0x0A])
                     return
                 }
+                if ignoreAfter.map({ line.quote.ts <= $0 }) ?? true { try checkSpan(line.quote.ts) }
                 add(line)
             } catch let error as RecordError {
                 try stream.reject(bytes, at: location, error)
@@ -43,6 +63,8 @@ public final class QuoteBook {
             return
         }
         if latestTs.map({ line.quote.ts > $0 }) ?? true { latestTs = line.quote.ts }
+        let ts = line.quote.ts
+        span = span.map { min($0.lowerBound, ts)...max($0.upperBound, ts) } ?? ts...ts
         var history = markets.removeValue(forKey: line.marketId) ?? MarketHistory()
         history.add(line.quote)
         if let keep = keepSeconds, history.count & 1023 == 0 {

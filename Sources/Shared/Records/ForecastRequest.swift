@@ -26,6 +26,21 @@ public struct ForecastRequest: Sendable {
     /// Hard cap on input length, from the product requirements.
     public static let maxInputLength = 2000
     public static let defaultHorizon = 12
+    /// Caps on every length a record can ask a tool to build (docs/records.md): a record over one
+    /// is a bad line, so no line can make a tool allocate without bound.
+    public static let maxHorizon = 2000
+    /// `y_future` (and `tsfm-prep --future-steps`): long enough for a 6h follow-through at 1m.
+    public static let maxFutureLength = 10_000
+    public static let maxQuantileLevels = QuantileLevel.maxCount
+
+    /// A record's `horizon_steps` (default 12), checked against 1...`maxHorizon`.
+    public static func horizon(of record: Record) throws -> Int {
+        guard let horizon = try record.int(FieldName.horizonSteps) else { return defaultHorizon }
+        guard horizon >= 1, horizon <= maxHorizon else {
+            throw RecordError(field: FieldName.horizonSteps, "\(horizon) is outside 1...\(maxHorizon)")
+        }
+        return horizon
+    }
 
     public init(marketId: String, asOf: Timestamp, freq: Cadence = .standard, horizonSteps: Int = defaultHorizon,
                 quantiles: [Double] = QuantileLevel.standard, y: [Double], transform: Transform = .standard) {
@@ -57,8 +72,7 @@ public struct ForecastRequest: Sendable {
             }
             freq = c
         }
-        let horizon = try record.int(FieldName.horizonSteps) ?? Self.defaultHorizon
-        guard horizon >= 1 else { throw RecordError(field: FieldName.horizonSteps, "must be at least 1") }
+        let horizon = try Self.horizon(of: record)
         var levels = QuantileLevel.standard
         if let given = try record.doubles(FieldName.quantiles) {
             levels = try QuantileLevel.validated(given, field: FieldName.quantiles)
@@ -81,6 +95,9 @@ public struct ForecastRequest: Sendable {
         volume24h = try record.double(FieldName.volume24h)
         openInterest = try record.double(FieldName.openInterest)
         yFuture = try record.doubles(FieldName.yFuture)
+        if let f = yFuture, f.count > Self.maxFutureLength {
+            throw RecordError(field: FieldName.yFuture, "has \(f.count) points; the cap is \(Self.maxFutureLength)")
+        }
         if let quality = try record.object(FieldName.quality) {
             tsfmEligible = quality[QualityKey.tsfmEligible]?.bool
             baselineOnlyReasons = quality[QualityKey.baselineOnlyReasons]?.array?.compactMap(\.string) ?? []

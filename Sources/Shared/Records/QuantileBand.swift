@@ -6,17 +6,38 @@ public enum QuantileLevel {
 
     public static func key(_ level: Double) -> String { level.description }
 
-    /// Parses a key; nil when it is not a number strictly inside (0, 1).
+    /// The smallest level accepted; the largest is 1 − this. Tails beyond 1e-6 are not
+    /// estimable from 2000 points, and levels near the smallest double (5e-324) make the
+    /// baselines' normal quantiles infinite.
+    public static let minLevel = 1e-6
+    public static let maxLevel = 1 - 1e-6
+    /// At most this many levels in one request or band.
+    public static let maxCount = 200
+    public static let rangeText = "[1e-06, 0.999999]"
+
+    /// Parses a key: a JSON number (`0.1`, `1e-05`; not `0x1p-3`, ` 0.5`, `inf`) inside
+    /// `minLevel...maxLevel`; nil otherwise.
     public static func parse(_ key: String) -> Double? {
-        guard let v = Double(key), v > 0, v < 1 else { return nil }
+        var text = key
+        let value: Double? = text.withUTF8 { bytes in
+            guard let first = bytes.first, first &- 0x30 < 10 else { return nil }
+            var scanner = JSONScanner(bytes)
+            guard let v = try? scanner.scanNumber(), scanner.atEnd else { return nil }
+            return v
+        }
+        guard let v = value, v >= minLevel, v <= maxLevel else { return nil }
         return v
     }
 
-    /// Checks a list of levels: each strictly inside (0,1), no two equal. Returns them ascending.
+    /// Checks a list of levels: each inside `minLevel...maxLevel`, no two equal, at most
+    /// `maxCount`. Returns them ascending.
     public static func validated(_ levels: [Double], field: String) throws -> [Double] {
         guard !levels.isEmpty else { throw RecordError(field: field, "needs at least one level") }
-        for level in levels where !(level > 0 && level < 1) {
-            throw RecordError(field: field, "level \(level) is outside (0, 1)")
+        guard levels.count <= maxCount else {
+            throw RecordError(field: field, "has \(levels.count) levels; the cap is \(maxCount)")
+        }
+        for level in levels where !(level >= minLevel && level <= maxLevel) {
+            throw RecordError(field: field, "level \(level) is outside \(rangeText)")
         }
         let sorted = levels.sorted()
         for i in 1..<max(sorted.count, 1) where sorted[i] == sorted[i - 1] {
@@ -55,12 +76,15 @@ public struct QuantileBand: Equatable, Sendable {
     public static func decode(_ json: JSONValue, field: String, horizon expected: Int? = nil) throws -> QuantileBand {
         guard let object = json.object else { throw RecordError(field: field, "expected an object of level → array") }
         guard !object.isEmpty else { throw RecordError(field: field, "has no quantile levels") }
+        guard object.count <= QuantileLevel.maxCount else {
+            throw RecordError(field: field, "has \(object.count) levels; the cap is \(QuantileLevel.maxCount)")
+        }
         var pairs: [(Double, [Double])] = []
         pairs.reserveCapacity(object.count)
         var length: Int?
         for (key, value) in object.members {
             guard let level = QuantileLevel.parse(key) else {
-                throw RecordError(field: field, "level '\(key)' is not a number inside (0, 1)")
+                throw RecordError(field: field, "level '\(key)' is not a number in \(QuantileLevel.rangeText)")
             }
             guard let array = value.array else { throw RecordError(field: "\(field).\(key)", "expected an array of numbers") }
             var numbers: [Double] = []
@@ -114,6 +138,7 @@ public struct QuantileBand: Equatable, Sendable {
                   values.allSatisfy({ $0.isFinite })
             else { return nil }
             if let first = pairs.first, first.1.count != values.count { return nil }
+            if pairs.count == QuantileLevel.maxCount { return nil }
             pairs.append((level, values))
             s.skipWhitespace()
             let c = s.peek()

@@ -39,6 +39,10 @@ public enum Transform: Equatable, Sendable {
         }
     }
 
+    /// Accepted eps: below 1e-12, 1 − eps rounds to 1 and the logit of a clipped 1 is infinite.
+    public static let epsRange: Range<Double> = 1e-12..<0.5
+    public static let epsRangeText = "[1e-12, 0.5)"
+
     /// Reads the record form; `field` names the field in errors.
     public init(json: JSONValue, field: String = FieldName.transform) throws {
         guard let object = json.object, let space = object["space"]?.string else {
@@ -48,8 +52,12 @@ public enum Transform: Equatable, Sendable {
         case "identity":
             self = .identity
         case "logit":
-            let eps = object["eps"]?.number ?? 1e-6
-            guard eps > 0, eps < 0.5 else { throw RecordError(field: "\(field).eps", "must be in (0, 0.5)") }
+            var eps = 1e-6
+            if let given = object["eps"], given != .null {
+                guard let number = given.number else { throw RecordError(field: "\(field).eps", "expected a number") }
+                eps = number
+            }
+            guard Self.epsRange.contains(eps) else { throw RecordError(field: "\(field).eps", "must be in \(Self.epsRangeText)") }
             self = .logit(eps: eps)
         default:
             throw RecordError(field: "\(field).space", "unknown space '\(space)' (expected logit or identity)")

@@ -30,3 +30,29 @@ public struct CommonOptions: ParsableArguments {
                      progress: ProgressMeter.forTerminal(tool: tool))
     }
 }
+
+/// Range checks for numeric flags: a value outside the documented range is a usage error
+/// (exit 64) whose message names the flag and the range. NaN and infinity are never in range.
+public enum FlagRange {
+    public static func check(_ flag: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+        }
+    }
+
+    /// `low`/`high` exclusive when `openLow`/`openHigh`; `high` nil means any finite value.
+    public static func check(_ flag: String, _ value: Double, low: Double, high: Double?, openLow: Bool = false,
+                             openHigh: Bool = false) throws {
+        let aboveLow = openLow ? value > low : value >= low
+        let belowHigh = high.map { openHigh ? value < $0 : value <= $0 } ?? true
+        guard value.isFinite, aboveLow, belowHigh else {
+            let lowText = "\(openLow ? "(" : "[")\(number(low))"
+            let highText = high.map { "\(number($0))\(openHigh ? ")" : "]")" } ?? "∞)"
+            throw ValidationError("\(flag) must be a finite number in \(lowText), \(highText) (got \(value))")
+        }
+    }
+
+    static func number(_ v: Double) -> String {
+        v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : v.description
+    }
+}

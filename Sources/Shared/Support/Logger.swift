@@ -74,7 +74,7 @@ public struct Logger: Sendable {
                 if case .string(let s) = v { rendered = s } else { rendered = (try? v.jsonText()) ?? "?" }
                 text += " \(k)=\(rendered)"
             }
-            return text
+            return TerminalText.escaped(text)
         }
     }
 

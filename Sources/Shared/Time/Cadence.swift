@@ -32,16 +32,45 @@ public enum Cadence: String, CaseIterable, ExpressibleByArgument, Sendable {
 
 /// Durations written the way people do on a command line: `200ms`, `90s`, `15m`, `6h`, `14d`.
 public enum DurationText {
-    /// Seconds in a duration text; nil when it does not parse. A bare number is seconds.
+    /// The longest duration any flag accepts: 3660 days (about ten years). Longer ones are typos
+    /// or overflow attempts (`1e9d`), and bounding them keeps instant ± duration inside Int64.
+    public static let maxSeconds: Double = 3660 * 86_400
+
+    /// Seconds in a duration text; nil when it does not parse or is longer than `maxSeconds`.
+    /// The number is plain decimal (`1.5h`; no sign, exponent, hex, `inf` or `nan`); a bare
+    /// number is seconds.
     public static func seconds(_ text: String) -> Double? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86_400), ("w", 604_800)]
-        for (suffix, scale) in units where text.hasSuffix(suffix) {
-            let number = text.dropLast(suffix.count)
-            guard let v = Double(number), v.isFinite, v >= 0 else { return nil }
-            return v * scale
+        var number = Substring(text)
+        var scale = 1.0
+        for (suffix, s) in units where text.hasSuffix(suffix) {
+            number = text.dropLast(suffix.count)
+            scale = s
+            break
         }
-        guard let v = Double(text), v.isFinite, v >= 0 else { return nil }
-        return v
+        guard isPlainDecimal(number), let v = Double(number) else { return nil }
+        let seconds = v * scale
+        guard seconds.isFinite, seconds <= maxSeconds else { return nil }
+        return seconds
+    }
+
+    /// Digits, optionally a point and more digits.
+    static func isPlainDecimal(_ text: Substring) -> Bool {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        if parts.count == 2 {
+            guard !parts[1].isEmpty, parts[1].allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
+        }
+        return true
+    }
+
+    /// A duration in the shortest unit that writes it whole (`3600` → `1h`), for messages.
+    public static func text(_ seconds: Double) -> String {
+        if seconds == 0 { return "0s" }
+        for (suffix, scale) in [("d", 86_400.0), ("h", 3600), ("m", 60), ("s", 1)] where seconds >= scale && (seconds / scale).rounded() == seconds / scale {
+            return "\(Int(seconds / scale))\(suffix)"
+        }
+        return "\(seconds)s"
     }
 }
 
@@ -63,4 +92,14 @@ public struct DurationArgument: ExpressibleByArgument, Sendable, Equatable, Cust
 
     public var description: String { text }
     public var defaultValueDescription: String { text }
+
+    /// Throws a usage error naming the flag and the accepted range when the duration is outside
+    /// it (a tool's `validate()` calls this for each duration flag).
+    public func check(_ flag: String, _ range: ClosedRange<Double>, openBelow: Bool = false) throws {
+        let inRange = openBelow ? seconds > range.lowerBound && seconds <= range.upperBound : range.contains(seconds)
+        guard inRange else {
+            let low = openBelow ? "longer than \(DurationText.text(range.lowerBound))" : "at least \(DurationText.text(range.lowerBound))"
+            throw ValidationError("\(flag) must be \(low) and at most \(DurationText.text(range.upperBound)) (got \(text))")
+        }
+    }
 }

@@ -25,7 +25,19 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
     public static func + (t: Timestamp, seconds: Int64) -> Timestamp { Timestamp(millis: t.millis + seconds * 1000) }
     public static func - (t: Timestamp, seconds: Int64) -> Timestamp { Timestamp(millis: t.millis - seconds * 1000) }
 
+    /// The earliest instant a timestamp may denote: 1970-01-01T00:00:00Z. Prediction markets
+    /// (and the Unix clocks that stamp their quotes) are younger; anything before is a bad value.
+    public static let earliest = Timestamp(millis: 0)
+    /// The latest: 9999-12-31T23:59:59.999Z, the last instant RFC 3339's four-digit year can
+    /// write. Together they keep every instant writable and every sum of an instant and a
+    /// duration (at most `DurationText.maxSeconds`) far from Int64 overflow.
+    public static let latest = Timestamp(millis: 253_402_300_799_999)
+
+    /// The documented range, for messages.
+    public static let rangeText = "1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z"
+
     /// Parses `YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM)`; a space may stand for `T`, `z` for `Z`.
+    /// An instant outside `earliest...latest` (after applying the offset) does not parse.
     public init?(_ text: String) {
         var copy = text
         guard let value = copy.withUTF8({ Timestamp.parse($0) }) else { return nil }
@@ -85,7 +97,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         guard i == n else { return nil }
         let days = daysFromCivil(year, month, day)
         let secs = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + min(second, 59)) - Int64(offsetMinutes * 60)
-        return Timestamp(millis: secs * 1000 + Int64(millis))
+        let value = secs * 1000 + Int64(millis)
+        guard value >= earliest.millis, value <= latest.millis else { return nil }
+        return Timestamp(millis: value)
     }
 
     /// `2026-11-24T12:05:00Z`, with `.sss` only when there are milliseconds.
