@@ -25,21 +25,48 @@ forecast() {
 Q=examples/quotes.ndjson
 M=examples/markets.ndjson
 
-step "1. Backtest history: requests every 30 min with 6h of realized future (tsfm-prep --backtest)"
-tsfm-prep --backtest --stride 6 --future-steps 84 --markets "$M" --summary --log-format text "$Q" > "$OUT/backtest.requests.ndjson"
+step "1. Backtest history: requests every 30 min with 6h of realized future, in time order (tsfm-prep --backtest)"
+tsfm-prep --backtest --order time --stride 6 --future-steps 84 --markets "$M" --summary --log-format text "$Q" > "$OUT/backtest.requests.ndjson"
 
 step "2. Forecast the backtest, make the bands safe (tsfm-forecast | tsfm-post)"
 forecast --summary --log-format text "$OUT/backtest.requests.ndjson" | tsfm-post > "$OUT/backtest.forecasts.ndjson"
 
-step "3. Fit conformal calibration on the scored history (tsfm-conformal fit)"
-tsfm-conformal fit --min-samples 100 --out-dir "$OUT/params" --summary --log-format text "$OUT/backtest.forecasts.ndjson"
+step "3. Fit conformal calibration on the first 80% of the backtest (tsfm-conformal fit --exclude-latest 0.2)"
+tsfm-conformal fit --min-samples 100 --exclude-latest 0.2 --out-dir "$OUT/params" --summary --log-format text "$OUT/backtest.forecasts.ndjson"
 echo "parameters: $OUT/params/$(cat "$OUT/params/latest")"
 
-step "4. Live cycle: one request per market, forecast, post, calibrate"
+step "4. Calibrate the backtest in time order with online adaptation (tsfm-conformal apply --adapt): outcomes count only once due"
+tsfm-conformal apply --adapt --params "$OUT/params/latest" --summary --log-format text "$OUT/backtest.forecasts.ndjson" > "$OUT/backtest.calibrated.ndjson"
+
+step "5. Validation: raw vs calibrated bands on the latest 20%, which the fit never saw (tsfm-eval --split time:0.2)"
+# Model and baseline bands cover different markets, so a paired comparison of all four sources
+# has no key in common: each runtime's raw bands are compared with their calibrated version.
+reports=()
+verdicts=()
+for runtime in tollama baseline; do
+  grep -h "\"runtime\":\"$runtime\"" "$OUT/backtest.forecasts.ndjson" "$OUT/backtest.calibrated.ndjson" > "$OUT/eval.$runtime.ndjson" || true
+  [ -s "$OUT/eval.$runtime.ndjson" ] || continue
+  echo "-- $runtime bands"
+  tsfm-eval --group-by band_source --split time:0.2 --format table --report "$OUT/report.$runtime.html" "$OUT/eval.$runtime.ndjson"
+  tsfm-eval --group-by band_source --split time:0.2 "$OUT/eval.$runtime.ndjson" > "$OUT/eval.$runtime.rows.ndjson"
+  reports+=("$OUT/report.$runtime.html")
+  while IFS= read -r row; do
+    case "$row" in *'"target"'*) ;; *) continue ;; esac
+    src=$(grep -o '"band_source":"[^"]*"' <<<"$row" | cut -d'"' -f4)
+    cov=$(grep -o '"empirical":[0-9.e-]*' <<<"$row" | head -1 | cut -d: -f2)
+    tgt=$(grep -o '"target":[0-9.e-]*' <<<"$row" | head -1 | cut -d: -f2)
+    meets=$(grep -o '"meets_target":[a-z]*' <<<"$row" | head -1 | cut -d: -f2)
+    verdicts+=("$(printf '%-20s validation coverage %.3f, target %.2f ± 0.03: %s' "$src" "$cov" "$tgt" "$([ "$meets" = true ] && echo meets || echo MISSES)")")
+  done < "$OUT/eval.$runtime.rows.ndjson"
+done
+echo
+for v in "${verdicts[@]}"; do echo "$v"; done
+
+step "6. Live cycle: one request per market, forecast, post, calibrate (the adaptation continues from step 4's state)"
 tsfm-prep --markets "$M" "$Q" \
   | forecast --log-format text \
   | tsfm-post \
-  | tsfm-conformal apply --params "$OUT/params" > "$OUT/live.forecasts.ndjson"
+  | tsfm-conformal apply --adapt --params "$OUT/params/latest" > "$OUT/live.forecasts.ndjson"
 echo "market            source               band at step 1 (0.1 / 0.5 / 0.9)   fallback"
 while IFS= read -r line; do
   id=$(grep -o '"market_id":"[^"]*"' <<<"$line" | head -1 | cut -d'"' -f4)
@@ -50,18 +77,5 @@ while IFS= read -r line; do
   fb=$(grep -o '"fallback_reason":[^,]*' <<<"$line" | head -1 | cut -d: -f2 | tr -d '"')
   printf '%-17s %-20s %.4f / %.4f / %.4f   %s\n' "$id" "$src" "$lo" "$mid" "$hi" "$fb"
 done < "$OUT/live.forecasts.ndjson"
-
-step "5. Evaluate raw vs calibrated bands on the backtest's latest 20% (tsfm-eval; in-sample: the parameters were fitted on this history)"
-tsfm-conformal apply --params "$OUT/params" "$OUT/backtest.forecasts.ndjson" > "$OUT/backtest.calibrated.ndjson"
-# Model and baseline bands cover different markets, so a paired comparison of all four sources
-# has no key in common: each runtime's raw bands are compared with their calibrated version.
-reports=()
-for runtime in tollama baseline; do
-  grep -h "\"runtime\":\"$runtime\"" "$OUT/backtest.forecasts.ndjson" "$OUT/backtest.calibrated.ndjson" > "$OUT/eval.$runtime.ndjson" || true
-  [ -s "$OUT/eval.$runtime.ndjson" ] || continue
-  echo "-- $runtime bands"
-  tsfm-eval --group-by band_source --split time:0.2 --format table --report "$OUT/report.$runtime.html" "$OUT/eval.$runtime.ndjson"
-  reports+=("$OUT/report.$runtime.html")
-done
 echo
 echo "All outputs are in $OUT/ (reports: ${reports[*]})."

@@ -8,12 +8,12 @@ public enum RefitCheck {
                                 report: CalibrationReport?, tolerance: Double) -> [String] {
         var out: [String] = []
         if let current, new.groups.count < current.groups.count {
-            out.append("the new fit has parameters for \(new.groups.count) groups, the current \(current.version) for \(current.groups.count)")
+            out.append("groups with parameters: \(new.groups.count) in the new fit, \(current.groups.count) in the current \(current.version)")
         }
         if let report, let holdout = report.overall() {
             let coverage = Double(holdout.covered) / Double(holdout.n)
             if abs(coverage - new.target) > tolerance + 1e-12 {
-                out.append("holdout coverage \(CalibrationReport.fixed(coverage, 3)) misses the target \(CalibrationReport.fixed(new.target, 2)) ± \(CalibrationReport.fixed(tolerance, 2)) (n = \(holdout.n))")
+                out.append("holdout coverage \(CalibrationReport.fixed(coverage, 3)) misses the target \(new.target.description) ± \(tolerance.description) (n = \(holdout.n))")
             }
         }
         return out
