@@ -76,12 +76,21 @@ struct Fit: ParsableCommand {
                       (step --gamma) run over the window in time order; the
                       level at the window's end is kept
             When ceil((n+1)*target) > n (tiny groups) the largest score is used
-            and the step is marked "capped" in the file.
+            and the step is marked "capped" in the file. A record that carries
+            yhat_q_raw (calibrated before) is scored on that raw band.
+
+            --out-dir never makes things worse unattended: a refit with fewer
+            groups with parameters than the current latest, or whose holdout
+            coverage (the --report holdout, scored on the bands apply writes) is
+            off the target by more than --tolerance, exits 75 and changes nothing
+            (--force overrides). Each fit gets its own file (<date>.json, then
+            <date>-2.json, ...).
 
             Examples:
               tsfm-conformal fit --out params.json scored.ndjson
               tsfm-conformal fit --out-dir params/ --method aci scored.ndjson
               tsfm-conformal fit --report --format table scored.ndjson
+              tsfm-conformal fit --exclude-latest 0.2 --out-dir params/ scored.ndjson
               tsfm-conformal fit --segment-by liquidity_bucket,band_source \\
                 --all-pairs --out params.json scored.ndjson
             """
@@ -247,19 +256,30 @@ struct Apply: ParsableCommand {
             group that has them are used (full segment key, then each coarser
             prefix, then global). The band as it came is kept as yhat_q_raw; the
             adjusted band goes to yhat_q: lower levels move down and upper levels
-            up by the step's adjustment in the file's space, the median stays
-            (except for scaled's centre shift); then values are clipped into [0,1]
-            and re-ordered with the rules tsfm-post uses. A width above
-            --max-width is flagged (width_above_max), not clamped.
-            meta.conformal records params_version, group, method, target, space;
-            meta.band_source becomes tsfm_conformal or baseline_conformal. Steps
-            without parameters stay unchanged and warn
+            up by the step's adjustment in the file's space, never past the median
+            (except for scaled's centre shift); then tsfm-post's rules are
+            enforced again: values clipped into [0,1], order repaired, the outer
+            width kept within [--min-width, --max-width], with tsfm-post's warning
+            codes. meta.conformal records params_version, group, method, target,
+            space; meta.band_source becomes tsfm_conformal or baseline_conformal.
+            Steps without parameters stay unadjusted and warn
             conformal_insufficient_samples. A missing, unreadable or wrong-version
             parameter file is a configuration error (exit 78).
 
+            --adapt follows drift: per group and step, a rolling window of the
+            latest realized scores re-fits the adjustment, and quantile tracking
+            corrects what the window misses. Outcomes come from records with
+            y_future in the input (records must be in as_of_ts order; an outcome
+            counts only once as_of_ts + h*freq has passed) and from --outcomes.
+            The state is kept in --state (default DIR/adapt-state.json).
+
             Examples:
-              tsfm-conformal apply --params params.json forecasts.ndjson
+              tsfm-conformal apply --params params/latest forecasts.ndjson
               tsfm-post raw.ndjson | tsfm-conformal apply --params params/ --summary
+              tsfm-prep --backtest --order time quotes.ndjson | tsfm-forecast \\
+                | tsfm-post | tsfm-conformal apply --adapt --params params/
+              tsfm-conformal apply --adapt --params params/ \\
+                --outcomes actuals.ndjson live.ndjson
             """
     )
 
@@ -280,6 +300,9 @@ struct Apply: ParsableCommand {
     @Option(help: "With --adapt: the rate eta of the update offset += eta * w * (miss - (1 - target)).")
     var adaptRate: Double = OnlineCalibration.defaultRate
 
+    @Option(help: "With --adapt: how many of the latest realized scores per group and step the rolling window keeps (its quantile replaces the stored adjustment from 50 on).")
+    var adaptWindow: Int = OnlineCalibration.defaultWindow
+
     @Option(help: "With --adapt: the adaptation state file (default: DIR/adapt-state.json when --params names a directory or its latest; none otherwise).")
     var state: String?
 
@@ -290,6 +313,9 @@ struct Apply: ParsableCommand {
         guard maxWidth > 0, maxWidth <= 1 else { throw ValidationError("--max-width must be in (0, 1]") }
         guard minWidth >= 0, minWidth <= maxWidth else { throw ValidationError("--min-width must be in [0, --max-width]") }
         guard adaptRate > 0, adaptRate <= 1 else { throw ValidationError("--adapt-rate must be in (0, 1]") }
+        guard adaptWindow >= OnlineCalibration.minimumOutcomes, adaptWindow <= 100_000 else {
+            throw ValidationError("--adapt-window must be between \(OnlineCalibration.minimumOutcomes) and 100000")
+        }
         if !adapt && (state != nil || outcomes != nil) { throw ValidationError("--state and --outcomes go with --adapt") }
     }
 
@@ -302,7 +328,7 @@ struct Apply: ParsableCommand {
             var adaptation: OnlineCalibration?
             let statePath = adapt ? (state ?? ParameterStore.defaultStatePath(params: params)) : nil
             if adapt {
-                var fresh = OnlineCalibration(parameters: parameters, rate: adaptRate)
+                var fresh = OnlineCalibration(parameters: parameters, rate: adaptRate, window: adaptWindow)
                 if let statePath, let bytes = try ParameterStore.readState(statePath) {
                     do {
                         if !(try fresh.restore(bytes)) {

@@ -3,7 +3,7 @@
 
 /// Codes appended to `meta.warnings`.
 public enum WarningCode: String, CaseIterable, Sendable {
-    /// tsfm-post clipped a value into [0,1].
+    /// tsfm-post (or tsfm-conformal apply, re-enforcing the same rules) clipped a value into [0,1].
     case clipped
     /// tsfm-post sorted a step whose quantiles crossed.
     case quantileCrossingFixed = "quantile_crossing_fixed"
@@ -15,8 +15,6 @@ public enum WarningCode: String, CaseIterable, Sendable {
     case degenerateSeries = "degenerate_series"
     /// tsfm-conformal found no parameters for the record's segment; the band is unchanged.
     case conformalInsufficientSamples = "conformal_insufficient_samples"
-    /// tsfm-conformal's adjusted band is wider than the max width guard (flagged, not clamped).
-    case widthAboveMax = "width_above_max"
 }
 
 /// Why a request was served by a baseline instead of the model (`meta.fallback_reason`).
