@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release
 DEBUG_BIN = .build/debug
 
-.PHONY: deps build release test test-daemon unit golden golden-update demo bench clean
+.PHONY: deps test-deps build release test test-daemon unit golden golden-update demo bench clean
 
 deps:
 	@pkg-config --exists libcurl 2>/dev/null || { \
@@ -12,13 +12,20 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq libcurl4-openssl-dev pkg-config; }
 
+# The golden cases use jq and python3 (tests only; the tools never run them).
+test-deps: deps
+	@command -v jq >/dev/null && command -v python3 >/dev/null || { \
+	  echo "installing jq and python3 for the tests (needs root)"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq jq python3; }
+
 build: deps
 	$(SWIFT) build
 
 release: deps
 	$(SWIFT) build -c release
 
-test: deps
+test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Golden/run.sh $(DEBUG_BIN)
@@ -35,7 +42,7 @@ test-daemon: build
 unit: deps
 	$(SWIFT) test
 
-golden: build
+golden: build test-deps
 	Tests/Golden/run.sh $(DEBUG_BIN)
 
 # Re-records every golden case from the current tools: commit the result on its own, after

@@ -10,7 +10,7 @@ BIN="$(cd "${1:-.build/release}" && pwd)"
 export PATH="$BIN:$PATH"
 OUT="${DEMO_OUT:-examples/out}"
 rm -rf "$OUT" && mkdir -p "$OUT"
-export XDG_STATE_HOME="$PWD/$OUT/state"
+export XDG_STATE_HOME="$(cd "$OUT" && pwd)/state"
 MODEL="${TSFM_MODEL:-chronos2}"
 step() { printf '\n== %s\n' "$*"; }
 # tsfm-forecast exits 78 when the daemon refuses the model or the key (it has written every
