@@ -197,7 +197,21 @@ struct Requests: ParsableCommand {
                 unusable = live.unusable
                 for r in live.requests { try emit(r) }
             }
-            if !unusable.isEmpty {
+            if emitted == 0 && book.quotesRead > 0 {
+                // Nothing written from real quotes: say why and what to change, not just an empty stream.
+                let step = Double(settings.cadence.seconds)
+                let need = Double(inputLen + (backtest ? settings.futureLength : 0)) * step
+                let span = book.markets.values.compactMap { h -> Double? in
+                    guard let a = h.firstTs, let b = h.latestTs else { return nil }
+                    return Double(b.millis - a.millis) / 1000
+                }.max() ?? 0
+                func hours(_ s: Double) -> String { ((s / 360).rounded() / 10).description + "h" }
+                let fewer = max(1, Int(span / step) - (backtest ? settings.futureLength : 0))
+                log.warning(backtest
+                    ? "no request written: a backtest request needs --input-len \(inputLen) steps of history plus \(settings.futureLength) of future (\(hours(need)) at \(settings.cadence.rawValue)), and the longest market spans \(hours(span)); try --input-len \(fewer) or a shorter --future-steps"
+                    : "no request written: no market had a usable price in the window before the as-of time; check --as-of, or try a shorter --input-len (\(inputLen) steps = \(hours(Double(inputLen) * step)))",
+                    [("markets", .int(book.markets.count)), ("quotes", .int(book.quotesRead))])
+            } else if !unusable.isEmpty {
                 if backtest {
                     log.warning("markets without a full window and future", [("markets", .strings(unusable))])
                 } else {
