@@ -300,26 +300,36 @@ struct BaselineChainTests {
 /// band covers well outside 80% is mis-specified for the very process it assumes.
 @Suite("Baseline coverage")
 struct BaselineCoverageTests {
-    static func coverage(_ choice: BaselineChoice, paths: Int = 2000, seed: UInt64 = 20261125) -> [Double] {
+    /// The project's simulated logit random walks (fixed seed): `paths` probability series of
+    /// 288 points plus the 12 realized after them, step sd drawn in [0.02, 0.1].
+    static func randomWalks(paths: Int = 2000, seed: UInt64 = 20261125) -> [[Double]] {
         var random = SeededRandom(seed: seed)
-        let horizon = 12
-        var covered = [Int](repeating: 0, count: horizon)
-        for _ in 0..<paths {
+        return (0..<paths).map { _ in
             var x = Double.random(in: -1.5...1.5, using: &random)
             let sigma = Double.random(in: 0.02...0.1, using: &random)
-            var y: [Double] = []
-            for _ in 0..<(288 + horizon) {
+            return (0..<(288 + 12)).map { _ in
                 x += sigma * random.normal()
-                y.append(logistic(x))
-            }
-            let f = BaselineForecaster.forecast(y: Array(y.prefix(288)), horizon: horizon, levels: [0.1, 0.9],
-                                                transform: .standard, settings: BaselineSettings(choice: choice))
-            #expect(f.kind != .flat)
-            for h in 0..<horizon where y[288 + h] >= f.band.values[0][h] && y[288 + h] <= f.band.values[1][h] {
-                covered[h] += 1
+                return logistic(x)
             }
         }
-        return covered.map { Double($0) / Double(paths) }
+    }
+
+    /// The 10–90% band of `settings` for each walk's first 288 points.
+    static func bands(_ settings: BaselineSettings, _ walks: [[Double]]) -> [QuantileBand] {
+        walks.map {
+            BaselineForecaster.forecast(y: Array($0.prefix(288)), horizon: 12, levels: [0.1, 0.9], transform: .standard,
+                                        settings: settings).band
+        }
+    }
+
+    static func coverage(_ choice: BaselineChoice) -> [Double] {
+        let walks = randomWalks()
+        var covered = [Int](repeating: 0, count: 12)
+        for (y, band) in zip(walks, bands(BaselineSettings(choice: choice), walks)) {
+            #expect(band.values[0] != band.values[1])
+            for h in 0..<12 where y[288 + h] >= band.values[0][h] && y[288 + h] <= band.values[1][h] { covered[h] += 1 }
+        }
+        return covered.map { Double($0) / Double(walks.count) }
     }
 
     @Test(arguments: [BaselineChoice.ewma, .kalman])
@@ -337,25 +347,15 @@ struct BaselineCoverageTests {
 /// (docs/tsfm-forecast.md).
 @Suite("Baseline Winkler")
 struct BaselineWinklerTests {
-    static func winkler(_ settings: BaselineSettings, paths: Int = 2000, seed: UInt64 = 20261125) -> [Double] {
-        var random = SeededRandom(seed: seed)
-        let horizon = 12
-        var total = [Double](repeating: 0, count: horizon)
-        for _ in 0..<paths {
-            var x = Double.random(in: -1.5...1.5, using: &random)
-            let sigma = Double.random(in: 0.02...0.1, using: &random)
-            var y: [Double] = []
-            for _ in 0..<(288 + horizon) {
-                x += sigma * random.normal()
-                y.append(logistic(x))
-            }
-            let f = BaselineForecaster.forecast(y: Array(y.prefix(288)), horizon: horizon, levels: [0.1, 0.9],
-                                                transform: .standard, settings: settings)
-            for h in 0..<horizon {
-                total[h] += IntervalMetrics.winkler(lo: f.band.values[0][h], hi: f.band.values[1][h], alpha: 0.2, actual: y[288 + h])
+    static func winkler(_ settings: BaselineSettings) -> [Double] {
+        let walks = BaselineCoverageTests.randomWalks()
+        var total = [Double](repeating: 0, count: 12)
+        for (y, band) in zip(walks, BaselineCoverageTests.bands(settings, walks)) {
+            for h in 0..<12 {
+                total[h] += IntervalMetrics.winkler(lo: band.values[0][h], hi: band.values[1][h], alpha: 0.2, actual: y[288 + h])
             }
         }
-        return total.map { $0 / Double(paths) }
+        return total.map { $0 / Double(walks.count) }
     }
 
     @Test func defaultEWMAIsNoWorseThanKalmanAtAnyStep() {

@@ -112,29 +112,20 @@ import Testing
         #expect(applier.totals.unadjusted == 1)
     }
 
-    @Test func aWideAdjustmentIsClampedToTheMaximumWidthWithPostsCode() throws {
+    /// Apply re-enforces tsfm-post's width guard with tsfm-post's codes: a large widening is
+    /// clamped to the maximum width, a large narrowing kept at the minimum.
+    @Test(arguments: [(3.0, BandGuard.defaultMaxWidth, WarningCode.widthClamped),
+                      (-2.0, BandGuard.defaultMinWidth, WarningCode.widthExpanded)])
+    func theWidthGuardHoldsAfterCalibration(adjustment: Double, width: Double, code: WarningCode) throws {
         var params = Self.handParameters()
-        params.groups[0].pairs[0].steps[0].adjustment = 3
+        params.groups[0].pairs[0].steps[0].adjustment = adjustment
         var applier = ConformalApplier(parameters: params)
         var record = conformalForecast(ts: Self.ts(0), lo: [0.3], mid: [0.5], hi: [0.7], future: nil, liquidity: "LOW")
         try applier.process(&record)
         let lo = try Self.level(record, FieldName.yhatQ, "0.1")[0]
         let hi = try Self.level(record, FieldName.yhatQ, "0.9")[0]
-        #expect(abs(hi - lo - BandGuard.defaultMaxWidth) < 1e-9)
-        #expect(try Self.meta(record)[MetaKey.warnings] == .array([.string(WarningCode.widthClamped.rawValue)]))
-        #expect(applier.totals.guards.clamped == 1)
-    }
-
-    @Test func aNarrowingAdjustmentKeepsTheMinimumWidth() throws {
-        var params = Self.handParameters()
-        params.groups[0].pairs[0].steps[0].adjustment = -2
-        var applier = ConformalApplier(parameters: params)
-        var record = conformalForecast(ts: Self.ts(0), lo: [0.3], mid: [0.5], hi: [0.7], future: nil, liquidity: "LOW")
-        try applier.process(&record)
-        let lo = try Self.level(record, FieldName.yhatQ, "0.1")[0]
-        let hi = try Self.level(record, FieldName.yhatQ, "0.9")[0]
-        #expect(abs(hi - lo - BandGuard.defaultMinWidth) < 1e-9)
-        #expect(try Self.meta(record)[MetaKey.warnings] == .array([.string(WarningCode.widthExpanded.rawValue)]))
+        #expect(abs(hi - lo - width) < 1e-9)
+        #expect(try Self.meta(record)[MetaKey.warnings] == .array([.string(code.rawValue)]))
     }
 
     /// Issue 11's minimal case: nine wide bands and one narrow one, every y at its band's
