@@ -4,7 +4,7 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release
 DEBUG_BIN = .build/debug
 
-.PHONY: deps test-deps build release test test-daemon unit golden golden-update demo bench clean
+.PHONY: deps test-deps build release test test-daemon unit golden golden-update demo bench fuzz fuzz-build clean
 
 deps:
 	@pkg-config --exists libcurl 2>/dev/null || { \
@@ -56,5 +56,18 @@ demo: release
 bench: release
 	@bash bench/run.sh $(RELEASE_BIN)
 
+# libFuzzer over the parsers of untrusted input (Fuzz/tsfm-fuzz), each target for FUZZ_SECONDS from
+# its corpus in Tests/Fuzz/corpus/; fails on a crash, leak, timeout or over-limit allocation.
+# A separate scratch path: the sanitizer flags would rebuild everything in .build.
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS ?= ndjson json quote request post apply eval params
+FUZZ_BUILD = .build-fuzz
+
+fuzz-build: deps
+	TSFM_FUZZ=1 $(SWIFT) build --scratch-path $(FUZZ_BUILD) --product tsfm-fuzz -Xswiftc -sanitize=fuzzer,address
+
+fuzz: fuzz-build
+	Fuzz/run.sh $(FUZZ_BUILD)/debug/tsfm-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build
+	rm -rf .build $(FUZZ_BUILD)

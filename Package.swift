@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+/// `make fuzz` sets TSFM_FUZZ=1 to add the libFuzzer harness, which only links with
+/// `-sanitize=fuzzer` (libFuzzer supplies `main`), so ordinary builds never see it.
+let fuzzing = Context.environment["TSFM_FUZZ"] == "1"
+
 let package = Package(
     name: "tsfm",
     platforms: [.macOS(.v13)],
@@ -25,8 +29,11 @@ let package = Package(
             dependencies: [
                 "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
+            // Release builds use the default -O, not -Ounchecked: bounds and overflow checks stay
+            // on, since this module parses untrusted input. Measured with `make bench`, -O costs
+            // 0-6% CPU time per tool here (docs/decisions.md); a hot loop that ever needs more
+            // uses unchecked operations locally (`&+`, buffer pointers), with a comment why.
         ),
         .executableTarget(name: "tsfm-prep", dependencies: ["Shared"]),
         .executableTarget(name: "tsfm-forecast", dependencies: ["Shared"]),
@@ -36,6 +43,6 @@ let package = Package(
         // Synthetic data generator for `make bench`; deliberately free of ArgumentParser.
         .executableTarget(name: "tsfm-bench", dependencies: ["Shared"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
-    ],
+    ] + (fuzzing ? [.executableTarget(name: "tsfm-fuzz", dependencies: ["Shared"], path: "Fuzz/tsfm-fuzz")] : []),
     swiftLanguageModes: [.v5]
 )

@@ -2,43 +2,85 @@
 import Glibc
 #endif
 
-/// Files a tool writes besides stdout (parameter files, reports) are never left half-written.
+/// Files a tool writes besides stdout (parameter files, reports, state, cache entries) are never
+/// left half-written, and writing one never harms what was at its path before.
 public enum AtomicFile {
-    /// Temp file in the target's directory (so rename is atomic), full write, fsync, rename.
-    /// `durable: false` skips the fsync, for files whose loss in a crash costs nothing (a cache).
+    /// Test hook: a signal number the write raises at itself once the temp file is written and
+    /// before the rename, to show that an interrupted write leaves nothing behind.
+    static let raiseAfterTempVariable = "TSFM_TEST_RAISE_AFTER_TEMP"
+
+    /// A temp file beside the target (so rename is atomic) under an unpredictable name created
+    /// with `O_EXCL | O_NOFOLLOW`, full write, fsync, rename. `durable: false` skips the fsync, for
+    /// files whose loss in a crash costs nothing (a cache).
+    ///
+    /// A target that exists and is not a regular file (a device such as /dev/full, a FIFO, a
+    /// socket, a directory, or a symlink to one of them) is refused with `ToolError(.cantCreate)`
+    /// (exit 73) before anything is created: renaming over it would replace the node itself. A
+    /// symlink to a regular file (or a dangling one) is replaced by the new file, as before.
+    /// Other failures are `ToolError(.ioError)` (exit 74); the temp file is removed on every
+    /// failure and on SIGINT/SIGTERM/SIGHUP.
     public static func write(_ bytes: [UInt8], to path: String, durable: Bool = true) throws {
-        let slash = path.lastIndex(of: "/")
-        let dir = slash.map { String(path[..<$0]) } ?? "."
-        let base = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        let temp = (dir.isEmpty ? "" : dir) + "/.\(base).tmp.\(getpid())"
-        func fail(_ what: String) -> ToolError {
-            ToolError(.ioError, "cannot write \(path) (\(what)): \(String(cString: strerror(errno)))")
+        try write(bytes, to: path, durable: durable, suffix: TempFile.randomSuffix)
+    }
+
+    static func write(_ bytes: [UInt8], to path: String, durable: Bool, suffix: () -> String) throws {
+        try checkTarget(path)
+        let temp = try TempFile(beside: path, suffix: suffix)
+        func fail(_ what: String, _ code: Int32) -> ToolError {
+            ToolError(.ioError, "cannot write \(path) (\(what)): \(String(cString: strerror(code)))")
         }
-        let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw fail("create \(temp)") }
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = bytes.withUnsafeBytes { Glibc.write(temp.fd, $0.baseAddress! + offset, $0.count - offset) }
             if n < 0 {
-                if errno == EINTR { continue }
-                let error = fail("write")
-                close(fd)
-                unlink(temp)
-                throw error
+                let code = errno
+                if code == EINTR { continue }
+                close(temp.fd)
+                temp.remove()
+                throw fail("write", code)
             }
             offset += n
         }
-        if durable && fsync(fd) != 0 {
-            let error = fail("fsync")
-            close(fd)
-            unlink(temp)
-            throw error
+        if durable && fsync(temp.fd) != 0 {
+            let code = errno
+            close(temp.fd)
+            temp.remove()
+            throw fail("fsync", code)
         }
-        close(fd)
-        if rename(temp, path) != 0 {
-            let error = fail("rename")
-            unlink(temp)
-            throw error
+        // close(2) can report a deferred write error (NFS, quotas); the data is then not safe.
+        if close(temp.fd) != 0 && errno != EINTR {
+            let code = errno
+            temp.remove()
+            throw fail("close", code)
+        }
+        if let value = getenv(raiseAfterTempVariable), let number = Int32(String(cString: value)) {
+            raise(number)
+        }
+        if let code = temp.finish(renamingTo: path) { throw fail("rename", code) }
+    }
+
+    /// Throws `ToolError(.cantCreate)` when `path` exists and is not a regular file (following
+    /// symlinks). A path that does not exist, or cannot be examined, is left to the write itself.
+    /// Tools may call this before long work so a bad target fails at once.
+    public static func checkTarget(_ path: String) throws {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let kind = info.st_mode & S_IFMT
+        guard kind != S_IFREG else { return }
+        throw ToolError(.cantCreate, "cannot write \(path): it exists and is not a regular file (\(describe(kind))); "
+            + "give the path of a regular file or of a new one")
+    }
+
+    /// What a file type is, in words.
+    static func describe(_ kind: mode_t) -> String {
+        switch kind {
+        case S_IFDIR: return "a directory"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "not a regular file"
         }
     }
 }

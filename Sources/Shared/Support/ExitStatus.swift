@@ -6,6 +6,8 @@ public enum ExitStatus: Int32, Sendable {
     case noInput = 66
     case unavailable = 69
     case software = 70
+    /// An output file cannot be created: its path holds something that is not a regular file.
+    case cantCreate = 73
     case ioError = 74
     /// `tsfm-conformal fit --out-dir` refused to replace the current parameters (fewer groups,
     /// or holdout coverage off target): nothing was changed; retry with more data or `--force`.

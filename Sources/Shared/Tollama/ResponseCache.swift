@@ -52,7 +52,7 @@ public final class ResponseCache {
     /// The cached answer for `call` (whose key is `key`), marked `cached`, when one younger
     /// than the TTL exists and fits the call's levels and horizon.
     public func lookup(_ call: ModelCall, key: String, nowMs: Int64) -> ModelForecast? {
-        guard let file = path(key), let bytes = try? FileBytes.read(file),
+        guard let file = path(key), let bytes = try? FileBytes.read(file, followSymlinks: false),
               let object = (try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)))?.object,
               let stored = object["stored_at_ms"]?.int, nowMs - Int64(stored) < ttlMs, nowMs >= Int64(stored),
               let model = object["model"]?.string,

@@ -14,7 +14,7 @@ public struct StateDir: Sendable {
     /// The JSON object in `name`, or nil when it is missing or unreadable (state is advisory:
     /// a damaged file is treated as no state, never as an error).
     public func read(_ name: String) -> JSONObject? {
-        guard let bytes = try? FileBytes.read(path + "/" + name) else { return nil }
+        guard let bytes = try? FileBytes.read(path + "/" + name, followSymlinks: false) else { return nil }
         return (try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)))?.object
     }
 
