@@ -29,6 +29,7 @@ test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Golden/run.sh $(DEBUG_BIN)
+	Tests/ScaleOut/run.sh $(DEBUG_BIN)
 
 # tsfm-forecast against the real tollama daemon (mock model), installed into .build/tollama-venv
 # from $(TOLLAMA_SRC) or ../shared/vendor/tollama-*.tar.gz; skips, saying so, when neither exists.

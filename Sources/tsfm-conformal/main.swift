@@ -91,6 +91,8 @@ struct Fit: ParsableCommand {
               tsfm-conformal fit --out-dir params/ --method aci scored.ndjson
               tsfm-conformal fit --report --format table scored.ndjson
               tsfm-conformal fit --exclude-latest 0.2 --out-dir params/ scored.ndjson
+              tsfm-conformal fit --partial shard-1.ndjson > part-1.ndjson
+              tsfm-conformal fit --merge --out params.json part-*.ndjson
               tsfm-conformal fit --segment-by liquidity_bucket,band_source \\
                 --all-pairs --out params.json scored.ndjson
             """
@@ -146,9 +148,21 @@ struct Fit: ParsableCommand {
     @Flag(help: "With --out-dir: replace latest even when the new fit has fewer groups with parameters or misses the target on its holdout.")
     var force = false
 
+    @Flag(help: "Write this input's calibration history (scores, times, bands) as a partial on stdout instead of fitting, for 'fit --merge' (docs/scale-out.md).")
+    var partial = false
+
+    @Flag(help: "The inputs are partials from 'fit --partial': fit the union, exactly as one fit over all their inputs.")
+    var merge = false
+
     func validate() throws {
         guard out == nil || outDir == nil else { throw ValidationError("give --out or --out-dir, not both") }
-        guard out != nil || outDir != nil || report else { throw ValidationError("fit needs --out FILE, --out-dir DIR or --report") }
+        if partial {
+            guard out == nil, outDir == nil, !report, excludeLatest == nil, !merge else {
+                throw ValidationError("--partial writes the history to stdout: give --out, --out-dir, --report and --exclude-latest to the 'fit --merge' of the partials")
+            }
+        } else {
+            guard out != nil || outDir != nil || report else { throw ValidationError("fit needs --out FILE, --out-dir DIR or --report") }
+        }
         guard target > 0, target < 1 else { throw ValidationError("--target must be in (0, 1)") }
         guard gamma > 0, gamma < 1 else { throw ValidationError("--gamma must be in (0, 1)") }
         try window.check("--window", 0...DurationText.maxSeconds, openBelow: true)
@@ -176,10 +190,28 @@ struct Fit: ParsableCommand {
             settings.minSamples = minSamples
             settings.segments = try SegmentKeys(list: segmentBy)
             settings.allPairs = allPairs
-            settings.keepBands = report || outDir != nil
+            // A partial keeps the bands whatever the merge will be asked for.
+            settings.keepBands = report || outDir != nil || partial
             let history = CalibrationSet(settings: settings)
             let stream = common.stream(tool: tool, output: output)
-            try stream.forEach { record, _ in try history.add(record) }
+            var merged: CalibrationPartial.Totals?
+            if merge {
+                let paths = common.files.isEmpty ? ["-"] : common.files
+                try NDJSONInput(paths: paths).checkReadable()
+                do { merged = try CalibrationPartial.merge(paths: paths, into: history) } catch let e as CalibrationPartial.PartialError {
+                    throw ToolError(.dataError, e.description)
+                }
+                if method == .aci && merged!.partials > 1 {
+                    log.info("aci keeps input order among equal as-of times: the merge equals one fit only when the partials are consecutive pieces of the input, given in order")
+                }
+            } else {
+                try stream.forEach { record, _ in try history.add(record) }
+            }
+            if partial {
+                try CalibrationPartial.write(history, totals: stream.totals) { try output.write(line: $0) }
+                return stream.exitStatus
+            }
+            let badLines = merged?.badLines ?? stream.totals.badLines
             if let excludeLatest, let cutoff = TimeSplit.cutoff(history.sampledTimes(), fraction: excludeLatest) {
                 guard let last = history.sampledTimes().filter({ $0 < cutoff }).max() else {
                     throw ToolError(.noInput, "--exclude-latest \(excludeLatest) leaves no as_of_ts to fit on")
@@ -189,7 +221,7 @@ struct Fit: ParsableCommand {
             guard history.window() != nil else {
                 // Under --on-error skip, bad lines (written as error records) are what left
                 // nothing to fit: that is bad data (65), not missing input (66).
-                if stream.totals.badLines > 0 {
+                if badLines > 0 {
                     Logger.writeStderr("\(tool): every record with y_future was a bad line: nothing to fit\n")
                     return .dataError
                 }
@@ -227,7 +259,7 @@ struct Fit: ParsableCommand {
                 let c = history.counts
                 let inWindow = history.recordsInWindow()
                 var fields: [(String, JSONValue)] = [
-                    ("records", .int(stream.totals.records)), ("in_window", .int(inWindow)),
+                    ("records", .int(merged?.records ?? stream.totals.records)), ("in_window", .int(inWindow)),
                     ("skipped_without_y_future", .int(c.withoutFuture)),
                     ("outside_window", .int(c.outsideWindow + c.sampled - inWindow)),
                     ("without_realized_steps", .int(c.withoutSteps)),
@@ -239,11 +271,12 @@ struct Fit: ParsableCommand {
                     fields += [("groups_with_params", .int(written.groups.count)),
                                ("groups_below_min_samples", .int(written.belowMinSamples.count))]
                 }
-                fields += [("error_records_passed", .int(stream.totals.errorRecordsPassed)),
-                           ("bad_lines", .int(stream.totals.badLines))]
+                fields += [("error_records_passed", .int(merged?.errorRecordsPassed ?? stream.totals.errorRecordsPassed)),
+                           ("bad_lines", .int(badLines))]
+                if let merged { fields.append(("partials", .int(merged.partials))) }
                 log.summary(fields)
             }
-            return stream.exitStatus
+            return badLines > 0 ? .dataError : .success
         }
     }
 }

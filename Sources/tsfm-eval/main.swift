@@ -10,7 +10,27 @@ struct TsfmEval: ParsableCommand {
     }
 
     static let configuration = CommandConfiguration(
-        commandName: "tsfm-eval",
+        commandName: "score",
+        abstract: "Score forecast bands against realized values and compare band sources.",
+        discussion: """
+            Without a subcommand, scores (see `tsfm-eval score --help`). `merge` turns
+            partials (`tsfm-eval --partial`) from several machines into the rows of the
+            union (docs/scale-out.md).
+
+            Examples:
+              tsfm-eval --format table scored.ndjson
+              tsfm-eval --partial shard-1.ndjson > part-1.ndjson
+              tsfm-eval merge --format table part-*.ndjson
+            """,
+        version: TSFM.version,
+        subcommands: [Score.self, Merge.self],
+        defaultSubcommand: Score.self
+    )
+}
+
+struct Score: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "score",
         abstract: "Score forecast bands against realized values and compare band sources.",
         discussion: """
             Reads forecasts carrying y_future (backtest output, or live forecasts joined
@@ -36,8 +56,9 @@ struct TsfmEval: ParsableCommand {
               cat baseline.ndjson conformal.ndjson | tsfm-eval --group-by band_source
               tsfm-eval --split event:0.2 --seed 7 --both --format csv scored.ndjson
               tsfm-eval --report report.html scored.ndjson > metrics.ndjson
+              tsfm-eval --partial shard-1.ndjson > part-1.ndjson     # on each machine
+              tsfm-eval merge part-*.ndjson                          # rows of the union
             """,
-        version: TSFM.version
     )
 
     @OptionGroup var common: CommonOptions
@@ -72,6 +93,9 @@ struct TsfmEval: ParsableCommand {
     @Option(help: "Accepted distance of a calibrated band's coverage from its conformal target (the 'meets' column).")
     var tolerance: Double = 0.03
 
+    @Flag(help: "Write the sums and counts behind the rows (NDJSON) instead of the rows, for 'tsfm-eval merge' (see docs/scale-out.md).")
+    var partial = false
+
     enum Format: String, ExpressibleByArgument, CaseIterable { case ndjson, table, csv }
 
     func keys() throws -> [EvalGroupKey] {
@@ -90,6 +114,11 @@ struct TsfmEval: ParsableCommand {
         try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
         try followthrough.check("--followthrough", 0...DurationText.maxSeconds, openBelow: true)
         guard tolerance >= 0, tolerance < 1 else { throw ValidationError("--tolerance must be in [0, 1)") }
+        if partial {
+            if split != nil { throw ValidationError("--split cannot be merged exactly (it needs every as-of time or event of the union): run the split over the whole input, or merge unsplit partials") }
+            if report != nil { throw ValidationError("--report describes one run's records; it cannot be combined with --partial") }
+            if format != .ndjson { throw ValidationError("--partial writes NDJSON; give --format to 'tsfm-eval merge'") }
+        }
     }
 
     func run() throws {
@@ -107,6 +136,17 @@ struct TsfmEval: ParsableCommand {
             settings.tolerance = tolerance
             let run = EvalRun(settings: settings, onError: common.onError, logger: log, reportPath: report)
             try run.execute(paths: common.files, progress: ProgressMeter.forTerminal(tool: "tsfm-eval"))
+            if partial {
+                var counts = EvalPartial.Counts()
+                counts.records = run.records
+                counts.withoutFuture = run.withoutFuture
+                counts.errorRecords = run.errorRecords
+                counts.badLines = run.badLines
+                counts.scored = run.evaluator.scored
+                counts.unpaired = run.evaluator.unpaired
+                for line in try EvalPartial.lines(run.evaluator, counts: counts) { try output.write(line: line) }
+                return run.badLines > 0 ? .dataError : .success
+            }
             // Nothing scored is an answer to act on, not an empty table (the report says so too).
             if run.evaluator.scored == 0 && run.badLines == 0 { throw ToolError(.noInput, run.nothingScoredReason) }
             for line in try EvalOutput.render(run.evaluator.rows(), format: EvalFormat(rawValue: format.rawValue)!,
@@ -122,6 +162,74 @@ struct TsfmEval: ParsableCommand {
                 ])
             }
             return run.badLines > 0 ? .dataError : .success
+        }
+    }
+}
+
+/// `tsfm-eval merge`: rows from partials, identical to one run over the union of their inputs.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge partials written by 'tsfm-eval --partial' into the rows one run over the union would print.",
+        discussion: """
+            Every partial must come from the same --group-by, --move, --followthrough,
+            --paired and --tolerance. Sums are exact (fixed point), so the rows equal
+            one run over the union to the last digit, in any order of the partials.
+            A paired comparison merges when every (market_id, as_of_ts) key was scored
+            within one partial (split the input by market: tsfm-prep --shard i/n);
+            otherwise the merge is refused (exit 65). See docs/scale-out.md.
+
+            Example:
+              parallel 'tsfm-eval --partial {} > {.}.part' ::: shard-*.ndjson
+              tsfm-eval merge --format table shard-*.part
+            """
+    )
+
+    @Argument(help: "Partial files ('-' is standard input).")
+    var partials: [String] = []
+
+    @Option(help: "Output: ndjson, table or csv.")
+    var format: Score.Format = .ndjson
+
+    @Flag(help: "Totals on stderr, as tsfm-eval --summary prints them (plus the number of partials).")
+    var summary = false
+
+    @Option(help: "Log format on stderr: json or text.")
+    var logFormat: Logger.Format = .json
+
+    @Option(help: "Least severe log level shown: debug, info, warning, error.")
+    var logLevel: Logger.Level = .warning
+
+    func run() throws {
+        let output = OutputSink()
+        let log = Logger(tool: "tsfm-eval", format: logFormat, level: logLevel)
+        ToolMain.run(tool: "tsfm-eval", output: output) {
+            try NDJSONInput(paths: partials.isEmpty ? ["-"] : partials).checkReadable()
+            let merged: EvalPartial.Merged
+            do { merged = try EvalPartial.merge(paths: partials.isEmpty ? ["-"] : partials) } catch let e as EvalPartial.PartialError {
+                throw ToolError(.dataError, e.description)
+            }
+            let c = merged.counts
+            if c.scored == 0 && c.badLines == 0 {
+                throw ToolError(.noInput, c.records == 0 ? "the partials hold no forecast records: nothing to score"
+                    : c.withoutFuture == c.records ? "no record has y_future (realized values): nothing to score"
+                    : merged.isPaired && c.unpaired > 0 ? "pairing left nothing to score: no (market, as-of) key was scored by every band source; compare fewer sources or use --no-paired"
+                    : "no realized value fell inside any forecast's horizon: nothing to score")
+            }
+            let settings = merged.evaluator.settings
+            for line in try EvalOutput.render(merged.evaluator.rows(), format: EvalFormat(rawValue: format.rawValue)!,
+                                              groupNames: settings.groupBy.map(\.rawValue)) {
+                try output.write(line: line)
+            }
+            if summary {
+                log.summary([
+                    ("partials", .int(merged.partials)),
+                    ("records", .int(c.records)), ("scored", .int(c.scored)),
+                    ("without_y_future", .int(c.withoutFuture)), ("paired", .bool(merged.isPaired)),
+                    ("unpaired_left_out", .int(c.unpaired)),
+                    ("error_records", .int(c.errorRecords)), ("bad_lines", .int(c.badLines)),
+                ])
+            }
+            return c.badLines > 0 ? .dataError : .success
         }
     }
 }

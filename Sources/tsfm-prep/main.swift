@@ -130,6 +130,18 @@ struct Requests: ParsableCommand {
     @Option(help: "Live: keep the N best markets by 0.6·z(volume_24h) + 0.4·z(open_interest) (1 to 1000000).")
     var top: Int?
 
+    @Option(help: "Keep only the markets of shard i of n (1 ≤ i ≤ n), by the stable market hash (docs/scale-out.md); the n shards together give exactly the unsharded output.")
+    var shard: ShardArgument?
+
+    struct ShardArgument: ExpressibleByArgument {
+        var spec: ShardSpec
+        init?(argument: String) {
+            guard let s = ShardSpec(argument: argument) else { return nil }
+            spec = s
+        }
+        static var defaultValueDescription: String { "i/n" }
+    }
+
     enum TransformChoice: String, ExpressibleByArgument, CaseIterable { case logit, identity }
 
     func validate() throws {
@@ -144,6 +156,8 @@ struct Requests: ParsableCommand {
         if top != nil && backtest { throw ValidationError("--top selects live cycles; it cannot be combined with --backtest") }
         if backtest && asOf != nil { throw ValidationError("--as-of is for live mode; a backtest covers all the data") }
         if order == .time && !backtest { throw ValidationError("--order is for --backtest") }
+        // Top-N ranks markets against each other (z-scores over all of them): a shard cannot know the rest.
+        if top != nil && shard != nil { throw ValidationError("--top ranks every market against the others; it cannot be combined with --shard (select the top N first, then shard)") }
         if let asOf, asOf != "now", Timestamp(asOf) == nil {
             throw ValidationError("--as-of must be an RFC 3339 time or 'now'")
         }
@@ -161,6 +175,10 @@ struct Requests: ParsableCommand {
             settings.minInput = minInput
             settings.illiquidVolume = illiquidVolume
             let stream = common.stream(tool: "tsfm-prep", output: output)
+            let shard = self.shard?.spec
+            // Every shard reads every line (the as-of time and the span rule see all quotes), so
+            // only shard 1 writes the error records: the union holds each once.
+            if let shard, shard.index != 1 { stream.writesErrorRecords = false }
             // Every input is checked before any output (66), the metadata file included.
             try NDJSONInput(paths: common.files + (markets.map { [$0] } ?? [])).checkReadable()
             let metadata = try markets.map { try MarketMetadata.load(path: $0, stream: stream) } ?? [:]
@@ -181,7 +199,7 @@ struct Requests: ParsableCommand {
             var unusable: [String] = []
             if backtest {
                 var held: [PrepRequest] = []
-                for id in book.marketIds {
+                for id in book.marketIds where shard?.contains(id) ?? true {
                     let count = try builder.backtestRequests(id, book.markets[id]!, stride: Int64(stride)) { r in
                         if order == .time { held.append(r) } else { try emit(r) }
                     }
@@ -194,10 +212,10 @@ struct Requests: ParsableCommand {
             } else if let reference = fixedAsOf ?? book.latestTs {
                 let asOfTime = reference.floored(toMultipleOf: settings.cadence.seconds)
                 let live = builder.liveRequests(book, asOf: asOfTime, top: top)
-                unusable = live.unusable
-                for r in live.requests { try emit(r) }
+                unusable = live.unusable.filter { shard?.contains($0) ?? true }
+                for r in live.requests where shard?.contains(r.marketId) ?? true { try emit(r) }
             }
-            if emitted == 0 && book.quotesRead > 0 {
+            if emitted == 0 && book.quotesRead > 0 && shard == nil {
                 // Nothing written from real quotes: say why and what to change, not just an empty stream.
                 let step = Double(settings.cadence.seconds)
                 let need = Double(inputLen + (backtest ? settings.futureLength : 0)) * step

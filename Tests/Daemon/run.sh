@@ -40,7 +40,12 @@ stop_daemon() {
   if [ -n "$DAEMON_PID" ]; then kill -KILL -- "-$DAEMON_PID" 2>/dev/null || true; wait "$DAEMON_PID" 2>/dev/null || true; fi
   DAEMON_PID=
 }
-trap 'stop_daemon; rm -rf "$WORK"' EXIT
+SECOND_PID=
+stop_second() {
+  if [ -n "$SECOND_PID" ]; then kill -KILL -- "-$SECOND_PID" 2>/dev/null || true; wait "$SECOND_PID" 2>/dev/null || true; fi
+  SECOND_PID=
+}
+trap 'stop_daemon; stop_second; rm -rf "$WORK"' EXIT
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 URL="http://127.0.0.1:$PORT"
 export TOLLAMA_HOME="$WORK/home"
@@ -185,6 +190,48 @@ forecast restarted --runtime tollama --no-cache --state-dir "$STATE" --breaker-c
 expect "restarted: served again after the cool-down"
 { [ "$(served "$WORK/restarted.out")" = 200 ]; } && pass || fail
 
+# 7. Two daemons (--tollama-url A,B): both serve; the second killed mid-run, the survivor takes
+# its load (every batch it failed goes to the other), so every record is served by the model.
+PORT2="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+URL2="http://127.0.0.1:$PORT2"
+mkdir -p "$WORK/home2"
+TOLLAMA_HOME="$WORK/home2" setsid "$VENV/bin/tollama" serve --host 127.0.0.1 --port "$PORT2" >>"$WORK/daemon2.log" 2>&1 &
+SECOND_PID=$!
+for _ in $(seq 1 300); do
+  s=0; tsfm-forecast health --tollama-url "$URL2" --model mock --state-dir "$WORK/health" >/dev/null 2>&1 || s=$?
+  [ "$s" != 69 ] && break
+  sleep 0.1
+done
+URL="$URL2" pull_mock >/dev/null
+s=0; tsfm-forecast health --tollama-url "$URL,$URL2" --model mock --state-dir "$WORK/two" >"$WORK/health-two.out" 2>/dev/null || s=$?
+expect "two daemons: health reports each (two lines, both reachable), exit 0"
+{ [ "$s" = 0 ] && [ "$(lines "$WORK/health-two.out")" = 2 ] && [ "$(grep -c '"reachable":true' "$WORK/health-two.out")" = 2 ] \
+  && grep -q "$URL2" "$WORK/health-two.out"; } && pass || fail
+two() { # name ARGS...
+  local name="$1"; shift
+  local s=0
+  timeout 120 tsfm-forecast --tollama-url "$URL,$URL2" --model mock --runtime tollama --no-cache --log-level info "$@" \
+    "$CYCLE" >"$WORK/$name.out" 2>"$WORK/$name.err" || s=$?
+  echo "$s" >"$WORK/$name.status"
+}
+# The load each daemon served, from the run's closing info line: "served":[A,B].
+shares() { grep '"tollama daemons"' "$WORK/$1.err" | python3 -c 'import json,sys; print(*json.loads(sys.stdin.readline())["served"])'; }
+two both --state-dir "$WORK/two"
+read -r a b <<<"$(shares both)"
+expect "two daemons: 200 served, spread over both ($a + $b)"
+{ [ "$(served "$WORK/both.out")" = 200 ] && [ "$a" -gt 0 ] && [ "$b" -gt 0 ]; } && pass || fail
+(sleep 1; stop_second) &
+killer=$!
+two killed2 --state-dir "$WORK/two-killed" --batch-size 1 --concurrency 2
+wait "$killer" || true
+SECOND_PID=
+read -r a b <<<"$(shares killed2)"
+expect "second daemon killed mid-run: exit 0, all 200 records, every one served by the model"
+{ [ "$(status killed2)" = 0 ] && [ "$(lines "$WORK/killed2.out")" = 200 ] && [ "$(served "$WORK/killed2.out")" = 200 ]; } && pass || fail
+expect "second daemon killed mid-run: it served some before ($b), the survivor the rest ($a)"
+{ [ "$b" -gt 0 ] && [ "$a" -gt "$b" ] && [ $((a + b)) = 200 ]; } && pass || fail
+
+stop_second
 stop_daemon
 if [ "$failed" -gt 0 ]; then
   echo "test-daemon: $failed failed"; echo "--- daemon log (tail)"; tail -20 "$WORK/daemon.log"

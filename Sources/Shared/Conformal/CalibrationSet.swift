@@ -41,9 +41,9 @@ public struct IngestCounts: Equatable, Sendable {
 public final class CalibrationSet {
     /// The settings; `asOf` may be set after reading (`--exclude-latest` chooses it from the data).
     public var settings: FitSettings
-    public private(set) var counts = IngestCounts()
+    public internal(set) var counts = IngestCounts()
     /// The latest `as_of_ts` among sampled records.
-    public private(set) var latest: Timestamp?
+    public internal(set) var latest: Timestamp?
 
     final class Cell {
         var times: [Int64] = []

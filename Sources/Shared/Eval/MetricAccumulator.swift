@@ -22,6 +22,26 @@ public final class MetricSlots {
 
     public init() {}
 
+    /// The slot of a level, given one when new (merging partials, `EvalPartial`).
+    func slot(level: Double) -> Int {
+        if let slot = levelSlot[level] { return slot }
+        levels.append(level)
+        levelSlot[level] = levels.count - 1
+        lastLayout = nil
+        lastLevels = []
+        return levels.count - 1
+    }
+
+    /// The slot of a pair, given one when new.
+    func slot(pair name: String, nominal: Double) -> Int {
+        if let slot = pairSlot[name] { return slot }
+        pairs.append((name, nominal))
+        pairSlot[name] = pairs.count - 1
+        lastLayout = nil
+        lastLevels = []
+        return pairs.count - 1
+    }
+
     func layout(for levels: [Double]) -> Layout {
         if let lastLayout, levels == lastLevels { return lastLayout }
         let levelSlots = levels.map { level -> Int in
@@ -59,17 +79,17 @@ public struct MetricAccumulator: Sendable {
     var records = 0
     var steps = 0
     // Per level slot.
-    var pinballSum: [Double] = []
+    var pinballSum: [ExactSum] = []
     var pinballN: [Int] = []
     // Per pair slot.
     var pairN: [Int] = []
     var pairCovered: [Int] = []
-    var pairWidthSum: [Double] = []
-    var pairWinklerSum: [Double] = []
-    var wisSum = 0.0
+    var pairWidthSum: [ExactSum] = []
+    var pairWinklerSum: [ExactSum] = []
+    var wisSum = ExactSum()
     var wisN = 0
-    var absErrorSum = 0.0
-    var squaredErrorSum = 0.0
+    var absErrorSum = ExactSum()
+    var squaredErrorSum = ExactSum()
     var medianN = 0
     var breaches = 0
     var breachN = 0
@@ -95,15 +115,15 @@ public struct MetricAccumulator: Sendable {
             }
             let last = layout.maxLevelSlot
             if last >= pinballSum.count {
-                pinballSum += Array(repeating: 0, count: last + 1 - pinballSum.count)
+                pinballSum += Array(repeating: ExactSum(), count: last + 1 - pinballSum.count)
                 pinballN += Array(repeating: 0, count: last + 1 - pinballN.count)
             }
             if layout.maxPairSlot >= pairN.count {
                 let more = layout.maxPairSlot + 1 - pairN.count
                 pairN += Array(repeating: 0, count: more)
                 pairCovered += Array(repeating: 0, count: more)
-                pairWidthSum += Array(repeating: 0, count: more)
-                pairWinklerSum += Array(repeating: 0, count: more)
+                pairWidthSum += Array(repeating: ExactSum(), count: more)
+                pairWinklerSum += Array(repeating: ExactSum(), count: more)
             }
         }
         steps += weight
@@ -155,8 +175,12 @@ public struct MetricAccumulator: Sendable {
     /// Adds another accumulator's sums (the report's per-source totals over its steps). Records
     /// are the larger count: each step's accumulator counts the same records again.
     mutating func absorb(_ o: MetricAccumulator) {
-        func add<T: AdditiveArithmetic>(_ a: inout [T], _ b: [T]) {
-            if a.count < b.count { a += Array(repeating: .zero, count: b.count - a.count) }
+        func add(_ a: inout [Int], _ b: [Int]) {
+            if a.count < b.count { a += Array(repeating: 0, count: b.count - a.count) }
+            for i in b.indices { a[i] += b[i] }
+        }
+        func add(_ a: inout [ExactSum], _ b: [ExactSum]) {
+            if a.count < b.count { a += Array(repeating: ExactSum(), count: b.count - a.count) }
             for i in b.indices { a[i] += b[i] }
         }
         records = max(records, o.records)
@@ -187,7 +211,7 @@ public struct MetricAccumulator: Sendable {
     func pairStats(_ slots: MetricSlots) -> [PairStats] {
         pairN.indices.filter { pairN[$0] > 0 }
             .map { PairStats(name: slots.pairs[$0].name, nominal: slots.pairs[$0].nominal, n: pairN[$0], covered: pairCovered[$0],
-                             widthSum: pairWidthSum[$0], winklerSum: pairWinklerSum[$0]) }
+                             widthSum: pairWidthSum[$0].value, winklerSum: pairWinklerSum[$0].value) }
             .sorted { $0.nominal > $1.nominal }
     }
 
@@ -216,7 +240,7 @@ public struct MetricAccumulator: Sendable {
         let levelSlots = pinballN.indices.filter { pinballN[$0] > 0 }.sorted { slots.levels[$0] < slots.levels[$1] }
         for slot in levelSlots {
             let key = QuantileLevel.key(slots.levels[slot])
-            let mean = pinballSum[slot] / Double(pinballN[slot])
+            let mean = pinballSum[slot].value / Double(pinballN[slot])
             pin[key] = Self.round(mean)
             pinN[key] = .int(pinballN[slot])
             total += mean
@@ -227,9 +251,9 @@ public struct MetricAccumulator: Sendable {
             ("n_records", .int(records)), ("n_steps", .int(steps)),
             ("coverage", .object(coverage)), ("mean_width", .object(width)), ("winkler", .object(winkler)),
             ("pinball", .object(pin)), ("pinball_n", .object(pinN)),
-            ("wis", wisN > 0 ? Self.round(wisSum / Double(wisN)) : .null), ("wis_n", .int(wisN)),
-            ("mae", medianN > 0 ? Self.round(absErrorSum / Double(medianN)) : .null),
-            ("rmse", medianN > 0 ? Self.round((squaredErrorSum / Double(medianN)).squareRoot()) : .null),
+            ("wis", wisN > 0 ? Self.round(wisSum.value / Double(wisN)) : .null), ("wis_n", .int(wisN)),
+            ("mae", medianN > 0 ? Self.round(absErrorSum.value / Double(medianN)) : .null),
+            ("rmse", medianN > 0 ? Self.round((squaredErrorSum.value / Double(medianN)).squareRoot()) : .null),
             ("median_n", .int(medianN)),
             ("breach_rate", rate(breaches, breachN)), ("breach_n", .int(breachN)),
             ("followthrough_rate", rate(followThroughs, followThroughN)), ("followthrough_n", .int(followThroughN)),

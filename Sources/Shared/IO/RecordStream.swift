@@ -28,6 +28,10 @@ public final class RecordStream {
     public let onError: OnErrorPolicy
     public private(set) var totals = StreamTotals()
     let progress: ProgressMeter?
+    /// Whether error records (passed through, or written for bad lines) go to the output. A
+    /// shard other than the first (`tsfm-prep --shard`) counts them but leaves writing them to
+    /// shard 1, so the union of the shards holds each exactly once.
+    public var writesErrorRecords = true
 
     public init(input: NDJSONInput, output: OutputSink, onError: OnErrorPolicy, progress: ProgressMeter? = nil) {
         self.input = input
@@ -46,7 +50,7 @@ public final class RecordStream {
                 var record = try Record(line: bytes)
                 if record.isErrorRecord {
                     totals.errorRecordsPassed += 1
-                    try output.write(record)
+                    if writesErrorRecords { try output.write(record) }
                     return
                 }
                 totals.records += 1
@@ -74,7 +78,7 @@ public final class RecordStream {
             throw ToolError.data(error, at: location)
         case .skip:
             totals.badLines += 1
-            try output.write(Self.errorRecord(line: bytes, at: location, error))
+            if writesErrorRecords { try output.write(Self.errorRecord(line: bytes, at: location, error)) }
         }
     }
 

@@ -44,8 +44,10 @@ public final class QuoteBook {
             do {
                 guard let line = try QuoteParser.parse(bytes) else {
                     errorRecordsPassed += 1
-                    try stream.output.write(bytes: bytes)
-                    try stream.output.write(bytes: [0x0A])
+                    if stream.writesErrorRecords {
+                        try stream.output.write(bytes: bytes)
+                        try stream.output.write(bytes: [0x0A])
+                    }
                     return
                 }
                 if ignoreAfter.map({ line.quote.ts <= $0 }) ?? true { try checkSpan(line.quote.ts) }

@@ -33,11 +33,21 @@ public struct HealthCommand: ParsableCommand {
 
     public func run() throws {
         let logger = Logger(tool: "tsfm-forecast", format: logFormat, level: logLevel)
-        let config: TollamaConfig
-        do { config = try tollama.config() } catch let error as ToolError {
+        let configs: [TollamaConfig]
+        do { configs = try tollama.configs() } catch let error as ToolError {
             Logger.writeStderr("tsfm-forecast: \(error.message)\n")
             throw ExitCode(error.status.rawValue)
         }
+        // Several daemons: one line each; the exit status is the worst (69 before 78 before 0).
+        var statuses: [Int32] = []
+        for config in configs {
+            do { try check(config, logger: logger) } catch let e as ExitCode { statuses.append(e.rawValue) }
+        }
+        if statuses.contains(ExitStatus.unavailable.rawValue) { throw ExitCode(ExitStatus.unavailable.rawValue) }
+        if let s = statuses.first { throw ExitCode(s) }
+    }
+
+    func check(_ config: TollamaConfig, logger: Logger) throws {
         let transport = HTTPTransport(maxInFlight: 1)
         func get(_ path: String) -> (status: Int, body: [UInt8])? {
             guard case .response(let status, let body)? = transport.get(config.url(path), token: config.token, timeout: config.timeout) else { return nil }

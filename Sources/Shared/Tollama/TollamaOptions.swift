@@ -6,7 +6,7 @@ import Glibc
 /// tsfm-forecast's options for the tollama runtime. The bearer token comes from the environment
 /// (`TOLLAMA_API_KEY`) only, never from a flag.
 public struct TollamaOptions: ParsableArguments {
-    @Option(help: "tollama base URL (else $TOLLAMA_BASE_URL, else http://127.0.0.1:11435).")
+    @Option(help: "tollama base URL, or several comma-separated (batches go to the least loaded; else $TOLLAMA_BASE_URL, else http://127.0.0.1:11435).")
     public var tollamaURL: String?
 
     @Option(help: "Model to ask for when a request names none (model.model_name).")
@@ -90,6 +90,19 @@ public struct TollamaOptions: ParsableArguments {
         return c
     }
 
+    /// One configuration per daemon: `--tollama-url` (or `TOLLAMA_BASE_URL`) may list several,
+    /// comma-separated; each gets the same settings and its own breaker, history and cache.
+    public func configs() throws -> [TollamaConfig] {
+        let base = try config()
+        let urls = TollamaPool.urls(base.baseURL)
+        guard urls.count > 1 else { return [base] }
+        return urls.map { url in
+            var c = base
+            c.baseURL = url
+            return c
+        }
+    }
+
     /// The API key as it may be sent: refused when it holds CR, LF or NUL (the message does not
     /// show it).
     static func token(_ value: String?) throws -> String? {
@@ -110,6 +123,8 @@ public struct TollamaOptions: ParsableArguments {
     public func makeRuntime(logger: Logger, deterministic: Bool) throws -> ModelRuntime? {
         // --deterministic fixes the retry jitter too; otherwise the runtime seeds from time and pid.
         let config = try config()
+        let configs = try self.configs()
+        if configs.count > 1 { return TollamaPool(configs: configs, logger: logger, seed: deterministic ? 0x7011_a3a : nil) }
         return deterministic ? TollamaRuntime(config: config, logger: logger, seed: 0x7011_a3a) : TollamaRuntime(config: config, logger: logger)
     }
 }
