@@ -39,7 +39,7 @@ genman="$($swift_cmd build -c release --static-swift-stdlib --show-bin-path)/gen
 # The manual's date: the last commit's, so an install of the same commit gives the same pages.
 date="$(git log -1 --format=%cs 2>/dev/null || date -u +%F)"
 
-install -d "$root/bin" "$root/share/man/man1" "$root/share/bash-completion/completions" \
+install -d "$root/bin" "$root/share/tsfm" "$root/share/man/man1" "$root/share/bash-completion/completions" \
   "$root/share/zsh/site-functions" "$root/share/fish/vendor_completions.d"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
@@ -57,4 +57,6 @@ for t in $tools; do
   sed 's/^$/.Pp/' "$tmp/$t.1" > "$tmp/$t.1.fixed"
   install -m 0644 "$tmp/$t.1.fixed" "$root/share/man/man1/$t.1"
 done
+# The model registry the licence guard reads (docs/models.md).
+install -m 0644 ops/models.json "$root/share/tsfm/models.json"
 echo "installed $tools into $root/bin, completions and man pages into $root/share"

@@ -27,6 +27,8 @@ else fail "make install exited $?"; cat "$tmp/install.log"; fi
 root="$stage$prefix"
 if [ -e "$prefix" ]; then fail "DESTDIR ignored: $prefix exists"; else ok; fi
 
+if cmp -s ops/models.json "$root/share/tsfm/models.json"; then ok; else fail "share/tsfm/models.json missing or not ops/models.json"; fi
+
 # The toolchain: the usr/ directory holding the swift driver (e.g. /opt/swift/usr).
 swift_path="$(readlink -f "$(command -v swift)")"
 toolchain="$(dirname "$(dirname "$swift_path")")"
