@@ -4,7 +4,8 @@ SWIFT ?= swift
 RELEASE_BIN = .build/release
 DEBUG_BIN = .build/debug
 
-.PHONY: deps test-deps build release test test-daemon unit golden golden-update demo bench fuzz fuzz-build clean
+.PHONY: deps test-deps build release test test-daemon unit golden golden-update demo bench fuzz fuzz-build \
+	clean install test-ops test-install
 
 deps:
 	@pkg-config --exists libcurl 2>/dev/null || { \
@@ -22,14 +23,17 @@ test-deps: deps
 build: deps
 	$(SWIFT) build
 
+# The Swift standard library and Foundation are linked statically, so the tools run on a machine
+# without a Swift toolchain (`make install`); demo, bench and install share this one build.
 release: deps
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib
 
 test: test-deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 	Tests/Golden/run.sh $(DEBUG_BIN)
 	Tests/ScaleOut/run.sh $(DEBUG_BIN)
+	Tests/Ops/run.sh
 
 # tsfm-forecast against the real tollama daemon (mock model), installed into .build/tollama-venv
 # from $(TOLLAMA_SRC) or ../shared/vendor/tollama-*.tar.gz; skips, saying so, when neither exists.
@@ -69,6 +73,23 @@ fuzz-build: deps
 
 fuzz: fuzz-build
 	Fuzz/run.sh $(FUZZ_BUILD)/debug/tsfm-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# The five tools (release, Swift runtime linked statically), bash/zsh/fish completions and man
+# pages into $(DESTDIR)$(PREFIX); see docs/install.md.
+PREFIX ?= /usr/local
+DESTDIR ?=
+install: release
+	@bash ops/install.sh --prefix "$(PREFIX)" --destdir "$(DESTDIR)" $(RELEASE_BIN)
+
+# The alert rules (promtool check/test rules), the metrics fixtures against docs/metrics.md and
+# ops/models.json; installs promtool (Debian package prometheus) when missing. Part of `make test`.
+test-ops:
+	Tests/Ops/run.sh
+
+# `make install` into a temporary prefix: no libswift in ldd, runs with the toolchain hidden,
+# completions and man pages present. Reuses the release build of `make demo` (.ci/run).
+test-install: release
+	Tests/Ops/install.sh $(RELEASE_BIN)
 
 clean:
 	rm -rf .build $(FUZZ_BUILD)
