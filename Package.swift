@@ -5,9 +5,16 @@ import PackageDescription
 /// `-sanitize=fuzzer` (libFuzzer supplies `main`), so ordinary builds never see it.
 let fuzzing = Context.environment["TSFM_FUZZ"] == "1"
 
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+
+/// A tool: its own page of wiring over the core and the command-line support.
+func tool(_ name: String, _ extra: [Target.Dependency] = []) -> Target {
+    .executableTarget(name: name, dependencies: ["TSFMCore", "TSFMCommandLine", argumentParser] + extra)
+}
+
 let package = Package(
     name: "tsfm",
-    platforms: [.macOS(.v13)],
+    // Linux only (no `platforms`): the system calls go through Glibc.
     products: [
         .executable(name: "tsfm-prep", targets: ["tsfm-prep"]),
         .executable(name: "tsfm-forecast", targets: ["tsfm-forecast"]),
@@ -24,25 +31,30 @@ let package = Package(
             pkgConfig: "libcurl",
             providers: [.apt(["libcurl4-openssl-dev"])]
         ),
+        // The core: records, NDJSON I/O, time, prep, baselines, forecast policy, post,
+        // conformal, eval. No command line, no HTTP: it depends on nothing outside the toolchain.
         .target(
-            name: "Shared",
-            dependencies: [
-                "CCurl",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            name: "TSFMCore"
             // Release builds use the default -O, not -Ounchecked: bounds and overflow checks stay
             // on, since this module parses untrusted input. Measured with `make bench`, -O costs
             // 0-6% CPU time per tool here (docs/decisions.md); a hot loop that ever needs more
             // uses unchecked operations locally (`&+`, buffer pointers), with a comment why.
         ),
-        .executableTarget(name: "tsfm-prep", dependencies: ["Shared"]),
-        .executableTarget(name: "tsfm-forecast", dependencies: ["Shared"]),
-        .executableTarget(name: "tsfm-post", dependencies: ["Shared"]),
-        .executableTarget(name: "tsfm-conformal", dependencies: ["Shared"]),
-        .executableTarget(name: "tsfm-eval", dependencies: ["Shared"]),
+        // The tollama daemon's client (HTTP over libcurl, breaker, cache, batching): the only
+        // module that links libcurl, so only tsfm-forecast does.
+        .target(name: "TollamaClient", dependencies: ["TSFMCore", "CCurl"]),
+        // What the tools share on the command line: option groups, ExpressibleByArgument
+        // conformances of the core's values, ToolMain. The only library module that imports
+        // ArgumentParser.
+        .target(name: "TSFMCommandLine", dependencies: ["TSFMCore", argumentParser]),
+        tool("tsfm-prep"),
+        tool("tsfm-forecast", ["TollamaClient"]),
+        tool("tsfm-post"),
+        tool("tsfm-conformal"),
+        tool("tsfm-eval"),
         // Synthetic data generator for `make bench`; deliberately free of ArgumentParser.
-        .executableTarget(name: "tsfm-bench", dependencies: ["Shared"]),
-        .testTarget(name: "SharedTests", dependencies: ["Shared"]),
-    ] + (fuzzing ? [.executableTarget(name: "tsfm-fuzz", dependencies: ["Shared"], path: "Fuzz/tsfm-fuzz")] : []),
+        .executableTarget(name: "tsfm-bench", dependencies: ["TSFMCore"]),
+        .testTarget(name: "TSFMTests", dependencies: ["TSFMCore", "TollamaClient", "TSFMCommandLine"]),
+    ] + (fuzzing ? [.executableTarget(name: "tsfm-fuzz", dependencies: ["TSFMCore"], path: "Fuzz/tsfm-fuzz")] : []),
     swiftLanguageModes: [.v5]
 )

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Shared
+import TSFMCore
 
 // libFuzzer targets for the parsers of untrusted input, one binary for all of them (one
 // sanitizer build instead of eight). `FUZZ_TARGET` picks the parser; Fuzz/run.sh sets it, and

@@ -5,7 +5,7 @@
 //   scored N      compact scored forecasts (no `y`): band, 12-value `y_future`, segment keys
 //                 varied over liquidity/tte/category and band sources (conformal fit, eval)
 //   quotes N [M]  raw quotes for M markets (default 1000), 5-second spacing, interleaved
-import Shared
+import TSFMCore
 
 #if canImport(Glibc)
 import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
-import Shared
+import TSFMCommandLine
+import TSFMCore
 #if canImport(Glibc)
 import Glibc
 #endif

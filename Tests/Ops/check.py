@@ -4,7 +4,7 @@
             TYPE as documented, exactly the documented labels in the documented order, sorted
             samples, integer counters, no exponent, NaN or timestamp, the documented histogram
             buckets (cumulative, +Inf = _count), the codes that are always written (read from
-            Sources/Shared/Records/Codes.swift and TollamaConfigProblem.swift); the doc's example
+            Sources/TSFMCore/Records/Codes.swift and TollamaConfigProblem.swift); the doc's example
             block equals its fixture; every documented family has an example;
   alerts    every metric ops/alerts.yml uses is documented; every runbook_url anchor is a
             heading of docs/ops-runbook.md;
@@ -46,12 +46,12 @@ BUCKETS = m.group(1).split() if m else []
 check(BUCKETS[-1:] == ["+Inf"], "metrics.md: histogram buckets end in +Inf")
 
 # Codes that are always written, from the sources.
-codes = open("Sources/Shared/Records/Codes.swift", encoding="utf-8").read()
+codes = open("Sources/TSFMCore/Records/Codes.swift", encoding="utf-8").read()
 fallback_codes = set(re.findall(r'FallbackReason\(rawValue: "([a-z_]+)"\)', codes))
 prep_codes = set(re.findall(r'case (?:\w+ = "([a-z_]+)"|(\w+))$', codes.split("enum BaselineOnlyReason")[1].split("}")[0], re.M))
 prep_codes = {a or re.sub(r"([A-Z])", lambda x: "_" + x.group(1).lower(), b) for a, b in prep_codes}
 band_sources = {a or b for a, b in re.findall(r'case (?:\w+ = "([a-z_]+)"|(\w+))$', codes.split("enum BandSource")[1].split("}")[0], re.M)}
-problems = open("Sources/Shared/Tollama/TollamaConfigProblem.swift", encoding="utf-8").read()
+problems = open("Sources/TollamaClient/TollamaConfigProblem.swift", encoding="utf-8").read()
 problem_codes = {a or b for a, b in re.findall(r'case (?:\w+ = "([a-z_]+)"|(\w+))$', problems.split("enum Kind")[1].split("}")[0], re.M)}
 check(len(fallback_codes) == 11 and prep_codes == {"gap_too_long", "too_short", "illiquid", "stale"}
       and len(band_sources) == 4 and problem_codes == {"auth", "model_not_installed", "license_not_accepted"},

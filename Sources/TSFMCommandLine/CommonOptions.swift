@@ -1,0 +1,59 @@
+import ArgumentParser
+import TSFMCore
+
+/// Options every record-processing tool takes: its inputs, the bad-line policy, logging and
+/// the summary. Executables embed it with `@OptionGroup`.
+public struct CommonOptions: ParsableArguments {
+    @Argument(help: "Input NDJSON files; '-' or none reads standard input.")
+    public var files: [String] = []
+
+    @Option(help: "On a bad input line: 'fail' stops with exit 65; 'skip' writes an error record for it, goes on, and exits 65 at the end.")
+    public var onError: OnErrorPolicy = .fail
+
+    @Option(help: "Log format on stderr: json or text.")
+    public var logFormat: Logger.Format = .json
+
+    @Option(help: "Least severe log level shown: debug, info, warning, error.")
+    public var logLevel: Logger.Level = .warning
+
+    @Flag(help: "Print totals to stderr at the end.")
+    public var summary = false
+
+    public init() {}
+
+    public func logger(tool: String) -> Logger {
+        Logger(tool: tool, format: logFormat, level: logLevel)
+    }
+
+    /// The stream over the inputs, writing to standard output.
+    public func stream(tool: String, output: OutputSink) -> RecordStream {
+        RecordStream(input: NDJSONInput(paths: files), output: output, onError: onError,
+                     progress: ProgressMeter.forTerminal(tool: tool))
+    }
+}
+
+/// Range checks for numeric flags: a value outside the documented range is a usage error
+/// (exit 64) whose message names the flag and the range. NaN and infinity are never in range.
+public enum FlagRange {
+    public static func check(_ flag: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+        guard range.contains(value) else {
+            throw ValidationError("\(flag) must be between \(range.lowerBound) and \(range.upperBound) (got \(value))")
+        }
+    }
+
+    /// `low`/`high` exclusive when `openLow`/`openHigh`; `high` nil means any finite value.
+    public static func check(_ flag: String, _ value: Double, low: Double, high: Double?, openLow: Bool = false,
+                             openHigh: Bool = false) throws {
+        let aboveLow = openLow ? value > low : value >= low
+        let belowHigh = high.map { openHigh ? value < $0 : value <= $0 } ?? true
+        guard value.isFinite, aboveLow, belowHigh else {
+            let lowText = "\(openLow ? "(" : "[")\(number(low))"
+            let highText = high.map { "\(number($0))\(openHigh ? ")" : "]")" } ?? "∞)"
+            throw ValidationError("\(flag) must be a finite number in \(lowText), \(highText) (got \(value))")
+        }
+    }
+
+    static func number(_ v: Double) -> String {
+        v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : v.description
+    }
+}

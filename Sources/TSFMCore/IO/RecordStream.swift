@@ -1,0 +1,95 @@
+/// What a tool does with a line it cannot use.
+public enum OnErrorPolicy: String, CaseIterable, Sendable {
+    /// Stop at the first bad line: `FILE:LINE: reason` on stderr, exit 65.
+    case fail
+    /// Write an error record for the bad line, go on, and exit 65 at the end.
+    case skip
+}
+
+/// Counts every stream keeps, for `--summary` and the exit status.
+public struct StreamTotals: Sendable, Equatable {
+    /// Records read and handed to the tool.
+    public var records = 0
+    /// Error records from an earlier stage, passed through unchanged.
+    public var errorRecordsPassed = 0
+    /// Bad lines written as error records under `--on-error skip`.
+    public var badLines = 0
+
+    public init() {}
+}
+
+/// The loop every tool runs: read records, hand each good one to the tool, pass error records
+/// through, and treat bad lines by the `--on-error` policy, so that nothing is lost silently.
+public final class RecordStream {
+    public let input: NDJSONInput
+    public let output: OutputSink
+    public let onError: OnErrorPolicy
+    public private(set) var totals = StreamTotals()
+    let progress: ProgressMeter?
+    /// Whether error records (passed through, or written for bad lines) go to the output. A
+    /// shard other than the first (`tsfm-prep --shard`) counts them but leaves writing them to
+    /// shard 1, so the union of the shards holds each exactly once.
+    public var writesErrorRecords = true
+
+    public init(input: NDJSONInput, output: OutputSink, onError: OnErrorPolicy, progress: ProgressMeter? = nil) {
+        self.input = input
+        self.output = output
+        self.onError = onError
+        self.progress = progress
+    }
+
+    /// Calls `body` for each good record. A `RecordError` thrown by `body` (or found while
+    /// scanning the line) is the line's fault: it stops the run (`fail`) or becomes an error
+    /// record (`skip`). Error records from earlier stages go straight to the output.
+    public func forEach(_ body: (inout Record, SourceLocation) throws -> Void) throws {
+        try input.forEachLine { bytes, location in
+            progress?.tick()
+            do {
+                var record = try Record(line: bytes)
+                if record.isErrorRecord {
+                    totals.errorRecordsPassed += 1
+                    if writesErrorRecords { try output.write(record) }
+                    return
+                }
+                totals.records += 1
+                try body(&record, location)
+            } catch let error as RecordError {
+                try reject(bytes, at: location, error)
+            }
+        }
+        progress?.finish()
+    }
+
+    /// Runs a one-in, one-out transform and writes each record when it is done.
+    public func map(_ transform: (inout Record, SourceLocation) throws -> Void) throws {
+        try forEach { record, location in
+            try transform(&record, location)
+            try output.write(record)
+        }
+    }
+
+    /// Handles a bad line by the policy: throws a located `ToolError` (fail) or writes an error
+    /// record `{"error":{"file","line","reason"},"input":"<line>"}` (skip).
+    public func reject(_ bytes: UnsafeBufferPointer<UInt8>, at location: SourceLocation, _ error: RecordError) throws {
+        switch onError {
+        case .fail:
+            throw ToolError.data(error, at: location)
+        case .skip:
+            totals.badLines += 1
+            if writesErrorRecords { try output.write(Self.errorRecord(line: bytes, at: location, error)) }
+        }
+    }
+
+    public static func errorRecord(line: UnsafeBufferPointer<UInt8>, at location: SourceLocation, _ error: RecordError) -> Record {
+        var record = Record()
+        let detail: JSONValue = [
+            "file": .string(location.file), "line": .int(location.line), "reason": .string(error.description),
+        ]
+        try? record.set(FieldName.error, detail)
+        try? record.set(FieldName.input, .string(String(decoding: line, as: UTF8.self)))
+        return record
+    }
+
+    /// The exit status the stream's outcome calls for: 65 when any line was bad.
+    public var exitStatus: ExitStatus { totals.badLines > 0 ? .dataError : .success }
+}
