@@ -14,7 +14,7 @@ public enum ToolMain {
         atexit {
             if fflush(stdout) != 0 || ferror(stdout) != 0 {
                 if errno == EPIPE { return }
-                let message = "standard output: write failed: \(String(cString: strerror(errno)))\n"
+                let message = "standard output: write failed: \(System.lastErrorText)\n"
                 Logger.writeStderr(message)
                 _exit(ExitStatus.ioError.rawValue)
             }
@@ -22,7 +22,7 @@ public enum ToolMain {
     }
 
     public static func run(tool: String, output: OutputSink, _ body: () throws -> ExitStatus) -> Never {
-        signal(SIGPIPE, SIG_IGN)
+        System.ignoreBrokenPipe()
         var status: ExitStatus
         do {
             status = try body()

@@ -58,11 +58,7 @@ extension ExchangeScheduler {
 }
 
 /// Monotonic seconds, for time limits and backoff inside one process (never written anywhere).
-func monotonicSeconds() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
+func monotonicSeconds() -> Double { System.monotonicSeconds() }
 
 /// libcurl's multi interface behind a small API: up to `maxInFlight` exchanges at once, with
 /// connections kept alive in the multi handle's cache across runs, so a cycle of calls to the

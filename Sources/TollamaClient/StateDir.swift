@@ -24,19 +24,14 @@ public struct StateDir: Sendable {
     @discardableResult
     public func update<T>(_ name: String, _ change: (inout JSONObject) -> T) throws -> T {
         try Self.makeDirectory(path)
-        let lock = open(path + "/state.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard lock >= 0 else { throw ToolError(.ioError, "cannot open \(path)/state.lock: \(String(cString: strerror(errno)))") }
-        defer { close(lock) }
-        while flock(lock, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw ToolError(.ioError, "cannot lock \(path)/state.lock: \(String(cString: strerror(errno)))") }
+        return try System.withExclusiveLock(path + "/state.lock") {
+            let before = read(name)
+            var object = before ?? JSONObject()
+            let result = change(&object)
+            if object == before { return result }
+            try AtomicFile.write(Array((try JSONValue.object(object).jsonText() + "\n").utf8), to: path + "/" + name)
+            return result
         }
-        defer { flock(lock, LOCK_UN) }
-        let before = read(name)
-        var object = before ?? JSONObject()
-        let result = change(&object)
-        if object == before { return result }
-        try AtomicFile.write(Array((try JSONValue.object(object).jsonText() + "\n").utf8), to: path + "/" + name)
-        return result
     }
 
     static func makeDirectory(_ path: String) throws {
@@ -44,7 +39,7 @@ public struct StateDir: Sendable {
         for part in path.split(separator: "/") {
             current += "/" + part
             if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw ToolError(.ioError, "cannot create \(current): \(String(cString: strerror(errno)))")
+                throw ToolError(.ioError, "cannot create \(current): \(System.lastErrorText)")
             }
         }
     }

@@ -2,9 +2,6 @@ import ArgumentParser
 import TollamaClient
 import TSFMCommandLine
 import TSFMCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// tsfm-forecast's options for the tollama runtime. The bearer token comes from the environment
 /// (`TOLLAMA_API_KEY`) only, never from a flag.
@@ -66,17 +63,11 @@ public struct TollamaOptions: ParsableArguments {
         guard batchSize >= 1, batchSize <= 1000 else { throw ValidationError("--batch-size must be in 1…1000") }
     }
 
-    static func environment(_ name: String) -> String? {
-        guard let value = getenv(name) else { return nil }
-        let s = String(cString: value)
-        return s.isEmpty ? nil : s
-    }
-
     /// The configuration from flags and environment. Throws (exit 78) when `TOLLAMA_API_KEY`
     /// holds a line break: sent as a header it would inject header lines of its own.
     public func config() throws -> TollamaConfig {
         var c = TollamaConfig()
-        c.baseURL = tollamaURL ?? Self.environment("TOLLAMA_BASE_URL") ?? c.baseURL
+        c.baseURL = tollamaURL ?? System.environment("TOLLAMA_BASE_URL") ?? c.baseURL
         c.model = model
         c.timeout = timeout
         c.timeoutPerSeries = timeoutPerSeries
@@ -89,7 +80,7 @@ public struct TollamaOptions: ParsableArguments {
         c.cacheTTL = noCache ? 0 : cacheTTL.seconds
         c.baselineOnlyShare = baselineOnlyShare
         c.baselineOnlyWindow = baselineOnlyWindow.seconds
-        c.token = try TollamaConfig.token(Self.environment("TOLLAMA_API_KEY"))
+        c.token = try TollamaConfig.token(System.environment("TOLLAMA_API_KEY"))
         return c
     }
 
@@ -107,13 +98,13 @@ public struct TollamaOptions: ParsableArguments {
     }
 
     static func defaultStateDir() -> String? {
-        if let xdg = environment("XDG_STATE_HOME") { return xdg + "/tsfm" }
-        if let home = environment("HOME") { return home + "/.local/state/tsfm" }
+        if let xdg = System.environment("XDG_STATE_HOME") { return xdg + "/tsfm" }
+        if let home = System.environment("HOME") { return home + "/.local/state/tsfm" }
         return nil
     }
 
-    /// The runtime to use, or nil when none is available.
-    public func makeRuntime(logger: Logger, deterministic: Bool) throws -> ModelRuntime? {
+    /// The runtime: one daemon's, or a pool over several.
+    public func makeRuntime(logger: Logger, deterministic: Bool) throws -> ModelRuntime {
         // --deterministic fixes the retry jitter too; otherwise the runtime seeds from time and pid.
         let config = try config()
         let configs = try self.configs()

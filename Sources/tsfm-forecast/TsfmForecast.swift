@@ -125,9 +125,6 @@ struct ForecastCommand: ParsableCommand {
         let log = common.logger(tool: "tsfm-forecast")
         ToolMain.run(tool: "tsfm-forecast", output: output) {
             let model = runtime == .baseline ? nil : try tollama.makeRuntime(logger: log, deterministic: deterministic)
-            if runtime == .tollama && model == nil {
-                log.warning("no model runtime is available: every request falls back to a baseline", [])
-            }
             let forecaster = Forecaster(
                 policy: ForecastPolicy(mode: runtime, illiquidVolume: illiquidVolume),
                 settings: BaselineSettings(choice: baseline, ewmaHalflife: ewmaHalflife, window: window),

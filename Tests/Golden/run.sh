@@ -21,7 +21,6 @@ export PATH="$bin:$PATH"
 export LC_ALL=C TZ=UTC
 unset TOLLAMA_BASE_URL TOLLAMA_API_KEY
 # No daemon is reachable on this port; tools that would call one fall back deterministically.
-export TSFM_GOLDEN=1
 passed=0
 failed=0
 tmp="$(mktemp -d)"

@@ -36,19 +36,9 @@ func conformalForecast(
     return try! Record(String(decoding: w.bytes, as: UTF8.self))
 }
 
-/// SplitMix64: a tiny deterministic generator for simulations.
-struct TestRandom {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-    mutating func normal() -> Double {
-        let u = max(uniform(), 1e-12)
-        return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * uniform())
-    }
+/// The simulations' deterministic generator: the library's SplitMix64, seeded by `state`.
+typealias TestRandom = SplitMix64
+
+extension SplitMix64 {
+    init(state: UInt64) { self.init(seed: state) }
 }

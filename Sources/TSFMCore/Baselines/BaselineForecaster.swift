@@ -4,7 +4,7 @@ public struct BaselineForecast: Sendable {
     public var kind: BaselineKind
     /// In probabilities (mapped back from transform space).
     public var band: QuantileBand
-    /// The baselines tried before `kind`, each with its reason.
+    /// The baselines tried before `kind`, each with its reason (tsfm-forecast logs them at debug level).
     public var failures: [(kind: BaselineKind, reason: BaselineFailure)]
 
     /// True for the flat band: no baseline could fit the series.

@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// Exponentially weighted volatility baseline, RiskMetrics style (J.P. Morgan 1996).

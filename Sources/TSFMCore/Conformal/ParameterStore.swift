@@ -15,7 +15,7 @@ public enum ParameterStore {
 
     /// Writes the parameters to `path` atomically (replacing it). Throws `ToolError(.ioError)`.
     public static func write(_ parameters: ConformalParameters, to path: String) throws {
-        try writeAtomically(try ParameterFile.encode(parameters), to: path)
+        try AtomicFile.write(try ParameterFile.encode(parameters), to: path)
     }
 
     /// Writes a new version file in `dir` and points `DIR/latest` at it; returns the file's
@@ -25,7 +25,7 @@ public enum ParameterStore {
     @discardableResult
     public static func write(_ parameters: ConformalParameters, toDirectory dir: String) throws -> String {
         if mkdir(dir, 0o755) != 0 && errno != EEXIST {
-            throw ToolError(.ioError, "cannot create parameter directory \(dir): \(String(cString: strerror(errno)))")
+            throw ToolError(.ioError, "cannot create parameter directory \(dir): \(System.lastErrorText)")
         }
         var versioned = parameters
         let staging = join(dir, ".\(parameters.version).staging.\(getpid())")
@@ -33,15 +33,15 @@ public enum ParameterStore {
         var suffix = 1
         while true {
             versioned.version = suffix == 1 ? parameters.version : "\(parameters.version)-\(suffix)"
-            try writeAtomically(try ParameterFile.encode(versioned), to: staging)
+            try AtomicFile.write(try ParameterFile.encode(versioned), to: staging)
             let name = "\(versioned.version).json"
             let path = join(dir, name)
             if link(staging, path) == 0 {
-                try writeAtomically(Array((name + "\n").utf8), to: join(dir, latestName))
+                try AtomicFile.write(Array((name + "\n").utf8), to: join(dir, latestName))
                 return path
             }
             guard errno == EEXIST, suffix < 10_000 else {
-                throw ToolError(.ioError, "cannot write \(path): \(String(cString: strerror(errno)))")
+                throw ToolError(.ioError, "cannot write \(path): \(System.lastErrorText)")
             }
             unlink(staging)
             suffix += 1
@@ -100,7 +100,7 @@ public enum ParameterStore {
 
     /// Replaces the adaptation state atomically.
     public static func writeState(_ bytes: [UInt8], to path: String) throws {
-        try writeAtomically(bytes, to: path)
+        try AtomicFile.write(bytes, to: path)
     }
 
     /// The file a `latest` pointer names, in `dir`.
@@ -126,9 +126,6 @@ public enum ParameterStore {
         }
     }
 
-    static func writeAtomically(_ bytes: [UInt8], to path: String) throws {
-        try AtomicFile.write(bytes, to: path)
-    }
 }
 
 /// The last path component and the directory of a path, without Foundation.

@@ -48,7 +48,7 @@ public final class EvalRun {
         if inputs.contains("-") && evaluator.settings.tracksKeys {
             var template = Array("/tmp/tsfm-eval-XXXXXX".utf8CString)
             let fd = mkstemp(&template)
-            guard fd >= 0 else { throw ToolError(.ioError, "cannot create a temporary file: \(String(cString: strerror(errno)))") }
+            guard fd >= 0 else { throw ToolError(.ioError, "cannot create a temporary file: \(System.lastErrorText)") }
             spool = (String(cString: template), OutputSink(fd: fd))
         }
         defer {

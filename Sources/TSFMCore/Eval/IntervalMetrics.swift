@@ -58,18 +58,36 @@ public enum IntervalMetrics {
     /// WIS = (½|y − m| + Σ_k (α_k/2)·IS_{α_k}) / (K + ½), where IS is the Winkler score. Without a
     /// median the median term and its ½ weight are left out. Nil when there is nothing to score.
     public static func wis(median m: Double?, intervals: [(lo: Double, hi: Double, alpha: Double)], actual y: Double) -> Double? {
-        guard m != nil || !intervals.isEmpty else { return nil }
+        var terms = WISTerms()
+        if let m { terms.addMedian(m, actual: y) }
+        for i in intervals { terms.addInterval(winkler: winkler(lo: i.lo, hi: i.hi, alpha: i.alpha, actual: y), alpha: i.alpha) }
+        return terms.value
+    }
+
+    /// WIS's terms for one step, added as they are computed (the accumulator adds them while it
+    /// scores each pair, with no array per step): the one place the formula is written.
+    public struct WISTerms {
         var sum = 0.0
         var weight = 0.0
-        if let m {
+
+        public init() {}
+
+        /// The median's term, ½|y − m|, with weight ½.
+        @inline(__always)
+        public mutating func addMedian(_ m: Double, actual y: Double) {
             sum += 0.5 * abs(y - m)
             weight += 0.5
         }
-        for i in intervals {
-            sum += i.alpha / 2 * winkler(lo: i.lo, hi: i.hi, alpha: i.alpha, actual: y)
+
+        /// One pair's term, (α/2)·IS_α, with weight 1.
+        @inline(__always)
+        public mutating func addInterval(winkler: Double, alpha: Double) {
+            sum += alpha / 2 * winkler
             weight += 1
         }
-        return sum / weight
+
+        /// The score; nil when nothing was added.
+        public var value: Double? { weight > 0 ? sum / weight : nil }
     }
 
     /// Follow-through of a breach at index `h` of `path` (the realized values; the breach is

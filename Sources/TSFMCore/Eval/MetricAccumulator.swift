@@ -134,13 +134,10 @@ public struct MetricAccumulator: Sendable {
             pinballSum[slot] += w * IntervalMetrics.pinball(level: band.levels[i], predicted: band.values[i][h], actual: y)
             pinballN[slot] += weight
         }
-        // WIS as IntervalMetrics.wis (same terms, same order), summed in place: no array per step.
-        var wis = 0.0
-        var wisWeight = 0.0
+        var wis = IntervalMetrics.WISTerms()
         if let m = layout.medianIndex {
             let median = band.values[m][h]
-            wis += 0.5 * abs(y - median)
-            wisWeight += 0.5
+            wis.addMedian(median, actual: y)
             absErrorSum += w * abs(y - median)
             squaredErrorSum += w * (y - median) * (y - median)
             medianN += weight
@@ -152,11 +149,10 @@ public struct MetricAccumulator: Sendable {
             if IntervalMetrics.covers(lo: lo, hi: hi, actual: y) { pairCovered[slot] += weight }
             pairWidthSum[slot] += w * (hi - lo)
             pairWinklerSum[slot] += w * winkler
-            wis += p.alpha / 2 * winkler
-            wisWeight += 1
+            wis.addInterval(winkler: winkler, alpha: p.alpha)
         }
-        if wisWeight > 0 {
-            wisSum += w * (wis / wisWeight)
+        if let score = wis.value {
+            wisSum += w * score
             wisN += weight
         }
         if band.levels.count >= 2 {

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// tsfm-forecast's work: reads requests, routes each to the model runtime or a baseline by the
 /// policy, and writes forecasts (the request record plus `yhat_q` and `meta`) in input order.
 ///
@@ -60,7 +54,7 @@ public final class Forecaster {
     ///   - clock: monotonic nanoseconds, for `latency_ms` (injectable for tests).
     ///   - idSeed: seeds random request ids (tests); by default the system's generator.
     public init(policy: ForecastPolicy, settings: BaselineSettings, runtime: ModelRuntime?, deterministic: Bool,
-                logger: Logger, clock: @escaping () -> UInt64 = Forecaster.monotonicNanoseconds, idSeed: UInt64? = nil) {
+                logger: Logger, clock: @escaping () -> UInt64 = System.monotonicNanoseconds, idSeed: UInt64? = nil) {
         self.policy = policy
         self.settings = settings
         self.runtime = runtime
@@ -70,12 +64,6 @@ public final class Forecaster {
         ids = RequestIdSource(deterministic: deterministic, seed: idSeed)
         chunkSize = max(runtime?.chunkSize ?? 1, 1)
         holdLimit = max(4 * chunkSize, 256)
-    }
-
-    public static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 
     // MARK: - The stream
@@ -198,6 +186,12 @@ public final class Forecaster {
         let forecast = BaselineForecaster.forecast(y: request.y, horizon: request.horizonSteps, levels: request.quantiles,
                                                    transform: request.transform, settings: settings)
         totals.baseline += 1
+        if !forecast.failures.isEmpty && logger.isEnabled(.debug) {
+            logger.debug("baselines that could not fit the series", [
+                ("market_id", .string(request.marketId)), ("request_id", .string(requestId)),
+                ("failures", .array(forecast.failures.map { .string("\($0.kind.rawValue): \($0.reason.rawValue)") })),
+            ])
+        }
         if let reason { totals.fallbackReasons[reason.rawValue, default: 0] += 1 }
         var warnings: [String] = []
         if forecast.isDegenerate {

@@ -48,8 +48,6 @@ public enum JSONValue: Equatable, Sendable {
         }
     }
 
-    public var isNull: Bool { self == .null }
-
     /// Parses one complete JSON text.
     public static func parse(_ text: String) throws -> JSONValue {
         var bytes = Array(text.utf8)

@@ -1,7 +1,5 @@
 #if canImport(Glibc)
 import Glibc
-#elseif canImport(Darwin)
-import Darwin
 #endif
 
 /// Reads NDJSON lines from files (or standard input for `-` or no files) in large blocks, with
@@ -23,7 +21,7 @@ public final class NDJSONInput {
     public func checkReadable() throws {
         for path in paths where path != "-" {
             guard access(path, R_OK) == 0 else {
-                throw ToolError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
+                throw ToolError(.noInput, "\(path): cannot open: \(System.lastErrorText)")
             }
             var info = stat()
             if stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR {
@@ -43,7 +41,7 @@ public final class NDJSONInput {
             } else {
                 fd = open(path, O_RDONLY)
                 guard fd >= 0 else {
-                    throw ToolError(.noInput, "\(path): cannot open: \(String(cString: strerror(errno)))")
+                    throw ToolError(.noInput, "\(path): cannot open: \(System.lastErrorText)")
                 }
             }
             defer { if fd != 0 { close(fd) } }
@@ -93,7 +91,7 @@ public final class NDJSONInput {
             let n = read(fd, buffer + filled, capacity - filled)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ToolError(.ioError, "\(name): read failed: \(String(cString: strerror(errno)))")
+                throw ToolError(.ioError, "\(name): read failed: \(System.lastErrorText)")
             }
             if n == 0 { eof = true }
             let scanFrom = filled

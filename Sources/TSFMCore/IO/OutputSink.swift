@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// A buffered writer to a file descriptor (standard output by default). Every write is checked:
 /// a closed pipe downstream surfaces as `BrokenPipe`, so a tool stops at once and quietly.
 public final class OutputSink {
@@ -38,17 +32,9 @@ public final class OutputSink {
 
     public func flush() throws {
         guard !buffer.isEmpty else { return }
-        try buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    if errno == EPIPE { throw BrokenPipe() }
-                    throw ToolError(.ioError, "write failed: \(String(cString: strerror(errno)))")
-                }
-                offset += n
-            }
+        if let code = System.writeAll(fd, buffer) {
+            if System.isBrokenPipe(code) { throw BrokenPipe() }
+            throw ToolError(.ioError, "write failed: \(System.errorText(code))")
         }
         buffer.removeAll(keepingCapacity: true)
     }

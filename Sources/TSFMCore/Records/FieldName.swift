@@ -9,8 +9,6 @@ public enum FieldName {
     public static let quantiles = "quantiles"
     public static let y = "y"
     public static let transform = "transform"
-    public static let xPast = "x_past"
-    public static let xFuture = "x_future"
     public static let model = "model"
     public static let liquidityBucket = "liquidity_bucket"
     public static let tteBucket = "tte_bucket"

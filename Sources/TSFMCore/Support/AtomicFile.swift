@@ -27,19 +27,12 @@ public enum AtomicFile {
         try checkTarget(path)
         let temp = try TempFile(beside: path, suffix: suffix)
         func fail(_ what: String, _ code: Int32) -> ToolError {
-            ToolError(.ioError, "cannot write \(path) (\(what)): \(String(cString: strerror(code)))")
+            ToolError(.ioError, "cannot write \(path) (\(what)): \(System.errorText(code))")
         }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(temp.fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                close(temp.fd)
-                temp.remove()
-                throw fail("write", code)
-            }
-            offset += n
+        if let code = System.writeAll(temp.fd, bytes) {
+            close(temp.fd)
+            temp.remove()
+            throw fail("write", code)
         }
         if durable && fsync(temp.fd) != 0 {
             let code = errno
@@ -53,7 +46,7 @@ public enum AtomicFile {
             temp.remove()
             throw fail("close", code)
         }
-        if let value = getenv(raiseAfterTempVariable), let number = Int32(String(cString: value)) {
+        if let value = System.environment(raiseAfterTempVariable), let number = Int32(value) {
             raise(number)
         }
         if let code = temp.finish(renamingTo: path) { throw fail("rename", code) }

@@ -27,11 +27,11 @@ public enum FileBytes {
         guard fd >= 0 else {
             let code = errno
             if code == ELOOP && !followSymlinks { throw ReadError(reason: "is a symbolic link") }
-            throw ReadError(reason: String(cString: strerror(code)))
+            throw ReadError(reason: System.errorText(code))
         }
         defer { close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ReadError(reason: String(cString: strerror(errno))) }
+        guard fstat(fd, &info) == 0 else { throw ReadError(reason: System.lastErrorText) }
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFREG else {
             throw ReadError(reason: "not a regular file (\(AtomicFile.describe(kind)))")
@@ -59,7 +59,7 @@ public enum FileBytes {
             }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw ReadError(reason: String(cString: strerror(errno)))
+                throw ReadError(reason: System.lastErrorText)
             }
             // End of file (it may have shrunk since fstat).
             if filled < out.count { out.removeSubrange(filled...) }

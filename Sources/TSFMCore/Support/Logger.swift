@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Structured logs on stderr: JSON lines by default, `key=value` text for people. Stdout never
 /// carries logs. Libraries take a `Logger`; only executables decide its format and level.
 public struct Logger: Sendable {
@@ -44,8 +40,11 @@ public struct Logger: Sendable {
     public func warning(_ message: String, _ fields: [(String, JSONValue)] = []) { log(.warning, message, fields) }
     public func error(_ message: String, _ fields: [(String, JSONValue)] = []) { log(.error, message, fields) }
 
+    /// Whether a message at `level` would be written (to skip building fields nobody sees).
+    public func isEnabled(_ level: Level) -> Bool { !muted && level >= self.level }
+
     public func log(_ level: Level, _ message: String, _ fields: [(String, JSONValue)]) {
-        guard !muted, level >= self.level else { return }
+        guard isEnabled(level) else { return }
         emit(line(level: level.rawValue, message: message, fields))
     }
 
@@ -83,17 +82,6 @@ public struct Logger: Sendable {
 
     /// Writes straight to fd 2 (unbuffered, so it interleaves sanely with other processes).
     public static func writeStderr(_ text: String) {
-        var bytes = Array(text.utf8)
-        bytes.withUnsafeMutableBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = Glibc.write(2, raw.baseAddress! + offset, raw.count - offset)
-                if n <= 0 {
-                    if n < 0 && errno == EINTR { continue }
-                    return
-                }
-                offset += n
-            }
-        }
+        _ = System.writeAll(2, Array(text.utf8))
     }
 }

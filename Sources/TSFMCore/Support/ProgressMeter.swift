@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A one-line record counter on stderr for long runs, shown only when stderr is a terminal.
 public final class ProgressMeter {
     let tool: String
@@ -11,7 +7,7 @@ public final class ProgressMeter {
 
     /// Nil unless stderr is a terminal.
     public static func forTerminal(tool: String) -> ProgressMeter? {
-        isatty(2) != 0 ? ProgressMeter(tool: tool) : nil
+        System.isTerminal(2) ? ProgressMeter(tool: tool) : nil
     }
 
     init(tool: String) {
@@ -19,11 +15,7 @@ public final class ProgressMeter {
         lastShown = Self.now()
     }
 
-    static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-    }
+    static func now() -> Double { System.monotonicSeconds() }
 
     @inline(__always)
     public func tick() {

@@ -42,7 +42,7 @@ struct TempFile {
             if lastError != EEXIST && lastError != EINTR { break }
         }
         throw ToolError(.ioError, "cannot write \(target) (create a temporary file in \(dir.isEmpty ? "." : dir)): "
-            + (lastError == EEXIST ? "\(Self.attempts) names in a row were taken" : String(cString: strerror(lastError))))
+            + (lastError == EEXIST ? "\(Self.attempts) names in a row were taken" : System.errorText(lastError)))
     }
 
     /// 64 random bits as 16 hex digits, from the system's generator (getrandom(2)).

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A UTC instant with millisecond precision, parsed from and written as RFC 3339. Hand-rolled
 /// (no DateFormatter) because prep parses millions of them per second.
 public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
@@ -13,9 +9,7 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
 
     /// The wall clock: used only when a user asks for it (`--as-of now`), never by default.
     public static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(millis: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
+        Timestamp(millis: System.wallClockMillis())
     }
 
     public var seconds: Int64 { millis >= 0 ? millis / 1000 : (millis - 999) / 1000 }
