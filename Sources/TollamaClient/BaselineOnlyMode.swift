@@ -72,9 +72,17 @@ public struct FallbackHistory: Equatable, Sendable, StateFileValue {
         self = FallbackHistory()
     }
 
-    public func phase(nowMs: Int64, cooldownSeconds: Double) -> String {
-        guard baselineOnlySinceMs != nil else { return "off" }
-        return probeDue(nowMs: nowMs, cooldownSeconds: cooldownSeconds) ? "probe_due" : "on"
+    /// Baseline-only mode's phase (`tsfm-forecast health` prints its raw value).
+    public enum Phase: String, Sendable {
+        case off
+        case on
+        /// On, and a health probe is due (the cool-down since the last one is over).
+        case probeDue = "probe_due"
+    }
+
+    public func phase(nowMs: Int64, cooldownSeconds: Double) -> Phase {
+        guard baselineOnlySinceMs != nil else { return .off }
+        return probeDue(nowMs: nowMs, cooldownSeconds: cooldownSeconds) ? .probeDue : .on
     }
 }
 

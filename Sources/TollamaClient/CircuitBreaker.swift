@@ -27,11 +27,18 @@ public struct BreakerState: Equatable, Sendable, StateFileValue {
         return o
     }
 
-    /// open, half_open (cool-down over: the next call is the trial) or closed.
-    public func phase(nowMs: Int64, cooldownSeconds: Double) -> String {
-        guard let opened = openedAtMs else { return "closed" }
+    /// The breaker's phase (`tsfm-forecast health` prints its raw value).
+    public enum Phase: String, Sendable {
+        case closed
+        case open
+        /// The cool-down is over: the next call is the trial.
+        case halfOpen = "half_open"
+    }
+
+    public func phase(nowMs: Int64, cooldownSeconds: Double) -> Phase {
+        guard let opened = openedAtMs else { return .closed }
         // A clock that stepped back counts as the cool-down being over.
-        return nowMs < opened || Double(nowMs - opened) >= cooldownSeconds * 1000 ? "half_open" : "open"
+        return nowMs < opened || Double(nowMs - opened) >= cooldownSeconds * 1000 ? .halfOpen : .open
     }
 
     /// Records one call's outcome; opens after `threshold` consecutive failures.

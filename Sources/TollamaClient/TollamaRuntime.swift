@@ -251,9 +251,9 @@ public final class TollamaRuntime: ModelRuntime {
         var state = breakerState()
         decide: for _ in 0..<4 {
             switch state.phase(nowMs: wallClockMs(), cooldownSeconds: config.breakerCooldown) {
-            case "open":
+            case .open:
                 return (calls.map { _ in open(state) }, [])
-            case "half_open":
+            case .halfOpen:
                 guard claimTrial() else {
                     state = waitForTrial()
                     continue decide
@@ -269,11 +269,11 @@ public final class TollamaRuntime: ModelRuntime {
                 }
                 logger.info("the circuit breaker's trial call succeeded; it is closed again")
                 break decide
-            default:
+            case .closed:
                 break decide
             }
         }
-        if state.phase(nowMs: wallClockMs(), cooldownSeconds: config.breakerCooldown) == "open" {
+        if state.phase(nowMs: wallClockMs(), cooldownSeconds: config.breakerCooldown) == .open {
             return (calls.map { _ in open(state) }, [])
         }
         if !batches.isEmpty {

@@ -38,20 +38,6 @@ struct TsfmConformal: ParsableCommand {
     )
 }
 
-/// `--as-of`: an RFC 3339 UTC time, or `now` (the wall clock, only when asked for).
-struct AsOfArgument: ExpressibleByArgument {
-    var timestamp: Timestamp
-    init?(argument: String) {
-        if argument == "now" {
-            timestamp = Timestamp(seconds: Int64(time(nil)))
-        } else if let t = Timestamp(argument) {
-            timestamp = t
-        } else {
-            return nil
-        }
-    }
-}
-
 enum ReportFormat: String, CaseIterable, ExpressibleByArgument {
     case ndjson
     case table
@@ -128,8 +114,9 @@ struct Fit: ParsableCommand {
     @Option(help: "Fewest samples a group needs at a step to get parameters of its own (1 to 100000000).")
     var minSamples: Int = 500
 
-    @Option(help: "Segment keys, coarsest first; every prefix and global are fitted too. 'band_source' reads meta.band_source. Empty: global only.")
-    var segmentBy: String = SegmentKeys.standard.joined(separator: ",")
+    @Option(help: "Segment keys, coarsest first, from: liquidity_bucket, tte_bucket, category, event_id, market_id, band_source; every prefix and global are fitted too. 'band_source' reads meta.band_source. Empty: global only.",
+            transform: NameList<SegmentKey>.parse)
+    var segmentBy = NameList<SegmentKey>(SegmentKey.standard)
 
     @Flag(help: "Also calibrate every symmetric inner pair (each to its nominal coverage hi − lo).")
     var allPairs = false
@@ -173,7 +160,6 @@ struct Fit: ParsableCommand {
             guard f > 0, f < 1 else { throw ValidationError("--exclude-latest must be in (0, 1)") }
             guard asOf == nil else { throw ValidationError("give --as-of or --exclude-latest, not both") }
         }
-        do { _ = try SegmentKeys(list: segmentBy) } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
@@ -189,7 +175,7 @@ struct Fit: ParsableCommand {
             settings.window = window
             settings.asOf = asOf?.timestamp
             settings.minSamples = minSamples
-            settings.segments = try SegmentKeys(list: segmentBy)
+            settings.segments = SegmentKeys(segmentBy.names.map(\.rawValue))
             settings.allPairs = allPairs
             // A partial keeps the bands whatever the merge will be asked for.
             settings.keepBands = report || outDir != nil || partial

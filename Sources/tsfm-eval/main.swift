@@ -64,8 +64,9 @@ struct Score: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
 
-    @Option(help: "Group rows by any of: band_source, runtime, model, step, liquidity_bucket, tte_bucket, category, market_id.")
-    var groupBy: String = "band_source,step"
+    @Option(help: "Group rows by any of: band_source, runtime, model, step, liquidity_bucket, tte_bucket, category, market_id.",
+            transform: NameList<EvalGroupKey>.parse)
+    var groupBy = NameList<EvalGroupKey>([.bandSource, .step])
 
     @Option(help: "Output: ndjson, table or csv.")
     var format: Format = .ndjson
@@ -99,17 +100,7 @@ struct Score: ParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case ndjson, table, csv }
 
-    func keys() throws -> [EvalGroupKey] {
-        try groupBy.split(separator: ",").map {
-            guard let k = EvalGroupKey(rawValue: String($0)) else {
-                throw ValidationError("--group-by: unknown key '\($0)' (use \(EvalGroupKey.allCases.map(\.rawValue).joined(separator: ", ")))")
-            }
-            return k
-        }
-    }
-
     func validate() throws {
-        _ = try keys()
         if let split, EvalSplit(argument: split) == nil { throw ValidationError("--split must be time:F or event:F with 0 < F < 1") }
         if both && split == nil { throw ValidationError("--both needs --split") }
         try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
@@ -127,7 +118,7 @@ struct Score: ParsableCommand {
         let log = common.logger(tool: "tsfm-eval")
         ToolMain.run(tool: "tsfm-eval", output: output) {
             var settings = EvalSettings()
-            settings.groupBy = try keys()
+            settings.groupBy = groupBy.names
             settings.move = move
             settings.followThroughSeconds = followthrough.seconds
             settings.paired = paired

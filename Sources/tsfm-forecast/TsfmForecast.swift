@@ -133,7 +133,7 @@ struct ForecastCommand: ParsableCommand {
                                progress: ProgressMeter.forTerminal(tool: "tsfm-forecast"))
             if common.summary {
                 let t = forecaster.totals
-                let reasons = JSONValue.object(JSONObject(t.fallbackReasons.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))
+                let reasons = JSONValue.object(JSONObject(t.fallbackReasons.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .int($0.value)) }))
                 log.summary([
                     ("records", .int(t.records)), ("model", .int(t.model)), ("cached", .int(t.cached)), ("baseline", .int(t.baseline)),
                     ("fallbacks", .int(t.fallbacks)), ("fallback_reasons", reasons), ("degenerate", .int(t.degenerate)),

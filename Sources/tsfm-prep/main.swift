@@ -42,7 +42,7 @@ struct SeriesOptions: ParsableArguments {
     @Option(help: "A record (and a last trade) observes a grid point only this fresh (at most 7d).")
     var maxTradeAge: DurationArgument = DurationArgument(seconds: 900, text: "15m")
 
-    @Option(help: "Forward-fill limit; a longer gap makes a request TSFM-ineligible (0 to 7d).")
+    @Option(help: "Forward-fill limit; a longer gap makes a request TSFM-ineligible (0 to 7d; a number with a unit: 90s, 15m, 1.5h, 2d, as quality.longest_gap_min reports minutes).")
     var maxGap: DurationArgument = DurationArgument(seconds: 3600, text: "60m")
 
     @Option(help: "Widest span of quote times accepted (at most 3660d); a quote outside it is a bad line.")
@@ -115,7 +115,7 @@ struct Requests: ParsableCommand {
     var illiquidVolume: Double = 5000
 
     @Option(help: "Live as-of time (RFC 3339, floored to the grid), or 'now'. Default: the latest quote time seen.")
-    var asOf: String?
+    var asOf: AsOfArgument?
 
     @Flag(help: "One request at every --stride-th grid point, each with y_future.")
     var backtest = false
@@ -159,9 +159,6 @@ struct Requests: ParsableCommand {
         if order == .time && !backtest { throw ValidationError("--order is for --backtest") }
         // Top-N ranks markets against each other (z-scores over all of them): a shard cannot know the rest.
         if top != nil && shard != nil { throw ValidationError("--top ranks every market against the others; it cannot be combined with --shard (select the top N first, then shard)") }
-        if let asOf, asOf != "now", Timestamp(asOf) == nil {
-            throw ValidationError("--as-of must be an RFC 3339 time or 'now'")
-        }
     }
 
     func run() throws {
@@ -184,18 +181,18 @@ struct Requests: ParsableCommand {
             try NDJSONInput(paths: common.files + (markets.map { [$0] } ?? [])).checkReadable()
             let metadata = try markets.map { try MarketMetadata.load(path: $0, stream: stream) } ?? [:]
             let builder = PrepBuilder(settings: settings, metadata: metadata)
-            let fixedAsOf: Timestamp? = asOf.map { $0 == "now" ? Timestamp.now() : Timestamp($0)! }
+            let fixedAsOf = asOf?.timestamp
             let book = series.book(keepSeconds: backtest ? nil : builder.liveKeepSeconds, ignoreAfter: fixedAsOf)
             try book.read(stream.input, stream: stream)
 
             var emitted = 0
             var eligible = 0
-            var reasonCounts: [String: Int] = [:]
+            var reasonCounts: [BaselineOnlyReason: Int] = [:]
             func emit(_ r: PrepRequest) throws {
                 try output.write(bytes: try r.encoded(settings: settings))
                 emitted += 1
                 if r.quality.eligible { eligible += 1 }
-                for reason in r.quality.reasons { reasonCounts[reason.rawValue, default: 0] += 1 }
+                for reason in r.quality.reasons { reasonCounts[reason, default: 0] += 1 }
             }
             var unusable: [String] = []
             if backtest {
@@ -246,7 +243,7 @@ struct Requests: ParsableCommand {
                 log.summary([
                     ("quotes", .int(book.quotesRead)), ("markets", .int(book.markets.count)),
                     ("requests", .int(emitted)), ("eligible", .int(eligible)),
-                    ("baseline_only_reasons", .object(JSONObject(reasonCounts.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
+                    ("baseline_only_reasons", .object(JSONObject(reasonCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .int($0.value)) }))),
                     ("markets_without_request", .strings(unusable)),
                     ("quotes_after_as_of", .int(book.quotesAfterAsOf)),
                     ("error_records_passed", .int(book.errorRecordsPassed)), ("bad_lines", .int(stream.totals.badLines)),

@@ -6,20 +6,13 @@ public struct SegmentKeys: Equatable, Sendable {
     /// `meta.band_source`, so raw model bands and baseline bands can be calibrated apart.
     public let names: [String]
 
-    public static let standard = [FieldName.liquidityBucket, FieldName.tteBucket, FieldName.category]
+    public static let standard = SegmentKey.standard.map(\.rawValue)
     public static let globalGroup = "global"
     /// The one key not at the top level of a record.
     public static let bandSource = MetaKey.bandSource
 
     public init(_ names: [String]) {
         self.names = names
-    }
-
-    /// Parses `a,b,c`; an empty text means global only.
-    public init(list: String) throws {
-        let names = list.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-        guard Set(names).count == names.count else { throw SegmentKeysError("--segment-by names a key twice") }
-        self.init(names)
     }
 
     /// The record's value for each name: a string, a number's text, or "" when absent or null.
@@ -62,16 +55,17 @@ public struct SegmentKeys: Equatable, Sendable {
     }
 }
 
-public struct SegmentKeysError: Error, CustomStringConvertible {
-    public var description: String
-    init(_ description: String) { self.description = description }
-}
+/// The names `--segment-by` accepts: the record contract's segment fields (docs/records.md),
+/// the market and event ids, and `band_source` (read from `meta`). A parameter file may name
+/// others (it is read as written); the command line takes only these, so a typo is refused.
+public enum SegmentKey: String, CaseIterable, Sendable {
+    case liquidityBucket = "liquidity_bucket"
+    case tteBucket = "tte_bucket"
+    case category
+    case eventId = "event_id"
+    case marketId = "market_id"
+    case bandSource = "band_source"
 
-fileprivate extension String {
-    var trimmingSpaces: String {
-        var s = Substring(self)
-        while s.first == " " { s.removeFirst() }
-        while s.last == " " { s.removeLast() }
-        return String(s)
-    }
+    /// The default hierarchy: liquidity, time to expiry, category.
+    public static let standard: [SegmentKey] = [.liquidityBucket, .tteBucket, .category]
 }

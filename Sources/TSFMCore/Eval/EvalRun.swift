@@ -87,7 +87,7 @@ public final class EvalRun {
                 }
                 do {
                     guard let f = try ScoredForecast.read(line: bytes).forecast else { return }
-                    if let part = evaluator.rescore(f), part != "train" { offerSample(f) }
+                    if let placement = evaluator.rescore(f), placement != .part(.train) { offerSample(f) }
                 } catch is RecordError {
                     // Already counted (or fatal) in pass one.
                 }

@@ -63,7 +63,7 @@ public final class Evaluator {
     var eventsByCategory: [String: Set<String>] = [:]
     /// Per (source, step), for the report's charts.
     public private(set) var bySourceStep: [String: [Int: MetricAccumulator]] = [:]
-    var filter: ((ScoredForecast) -> String?)?
+    var filter: ((ScoredForecast) -> Placement?)?
     public private(set) var scored = 0
     /// Records pass one observed.
     var observed = 0
@@ -123,6 +123,18 @@ public final class Evaluator {
         if settings.split == nil { aggregate(f, split: nil) }
     }
 
+    /// The part of a split a record counts in.
+    public enum SplitPart: String, Sendable {
+        case validation
+        case train
+    }
+
+    /// Where pass two counts a record: in the rows of a run without a split, or in one part.
+    public enum Placement: Equatable, Sendable {
+        case unsplit
+        case part(SplitPart)
+    }
+
     /// What pass two does, given what pass one saw.
     public enum SecondPass: Sendable {
         case none
@@ -177,7 +189,7 @@ public final class Evaluator {
                     self.aggregate(f, split: nil, weight: -1)
                     return nil
                 }
-                return ""
+                return .unsplit
             }
             return
         }
@@ -189,11 +201,11 @@ public final class Evaluator {
         let all = allSources
         let paired = isPaired
         let byKey = sourcesByKey
-        var assign: (ScoredForecast) -> String? = { _ in nil }
+        var assign: (ScoredForecast) -> SplitPart = { _ in .validation }
         switch settings.split {
         case .time(let fraction):
             let cutoff = TimeSplit.cutoff(Array(asOfTimes), fraction: fraction) ?? Int64.min
-            assign = { $0.asOf.millis >= cutoff ? "validation" : "train" }
+            assign = { $0.asOf.millis >= cutoff ? .validation : .train }
         case .event(let fraction):
             var validation = Set<String>()
             for (category, events) in eventsByCategory.sorted(by: { $0.key < $1.key }) {
@@ -201,7 +213,7 @@ public final class Evaluator {
                 let count = Int((Double(ordered.count) * fraction).rounded())
                 for e in ordered.prefix(count) { validation.insert(category + "\u{1F}" + e) }
             }
-            assign = { f in validation.contains((f.category ?? "unknown") + "\u{1F}" + (f.eventId ?? f.marketId)) ? "validation" : "train" }
+            assign = { f in validation.contains((f.category ?? "unknown") + "\u{1F}" + (f.eventId ?? f.marketId)) ? .validation : .train }
         case nil:
             break
         }
@@ -212,9 +224,9 @@ public final class Evaluator {
                 guard byKey[Self.key(f)] == all else { return nil }
                 self.pairedSeen += 1
             }
-            guard hasSplit else { return "" }
-            let part = assign(f)!
-            return part == "validation" || both ? part : nil
+            guard hasSplit else { return .unsplit }
+            let part = assign(f)
+            return part == .validation || both ? .part(part) : nil
         }
     }
 
@@ -228,23 +240,25 @@ public final class Evaluator {
 
     /// Pass two, for each record pass one aggregated: with a split, aggregates it when the
     /// filter keeps it; with pairing alone, takes it back out when its key is unpaired. Returns
-    /// the part it counts in ("validation", "train", or "" without a split), nil when left out.
+    /// where it counts, nil when left out.
     @discardableResult
-    public func rescore(_ f: ScoredForecast) -> String? {
-        guard let part = filter?(f) else { return nil }
-        if secondPass == .filter { aggregate(f, split: part.isEmpty ? nil : part) }
-        return part
+    public func rescore(_ f: ScoredForecast) -> Placement? {
+        guard let placement = filter?(f) else { return nil }
+        if secondPass == .filter {
+            if case .part(let part) = placement { aggregate(f, split: part) } else { aggregate(f, split: nil) }
+        }
+        return placement
     }
 
     /// Adds a record to its group's sums (weight 1), or takes it back out (weight −1).
-    func aggregate(_ f: ScoredForecast, split: String?, weight: Int = 1) {
+    func aggregate(_ f: ScoredForecast, split: SplitPart?, weight: Int = 1) {
         scored += weight
         serial += 1
         let layout = slots.layout(for: f.band.levels)
         let window = Int(settings.followThroughSeconds / Double(f.freq.seconds))
         let stepsScored = min(f.horizon, f.band.horizon, f.yFuture.count)
         let byStep = settings.groupBy.contains(.step)
-        var base: [String] = split.map { [$0] } ?? []
+        var base: [String] = split.map { [$0.rawValue] } ?? []
         for key in settings.groupBy where key != .step { base.append(f.attribute(key)) }
         let index: Int
         if let lastGroup, lastGroup.values == base {
@@ -264,7 +278,7 @@ public final class Evaluator {
             }
         }
         // The report describes what the rows report first: the validation part of a split.
-        if settings.forReport && split != "train" {
+        if settings.forReport && split != .train {
             var perStep = bySourceStep[f.bandSource] ?? [:]
             for h in 0..<stepsScored {
                 perStep[h + 1, default: MetricAccumulator()].add(f, step: h, serial: serial, layout: layout, move: move, window: window,

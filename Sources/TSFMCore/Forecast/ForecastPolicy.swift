@@ -22,8 +22,6 @@ public struct ForecastPolicy: Sendable {
     public var illiquidVolume: Double
 
     public static let defaultIlliquidVolume = 5000.0
-    /// The `liquidity_bucket` value (any case) that marks a market illiquid.
-    public static let illiquidBucket = "low"
 
     public init(mode: RuntimeMode = .auto, illiquidVolume: Double = defaultIlliquidVolume) {
         self.mode = mode
@@ -49,7 +47,7 @@ public struct ForecastPolicy: Sendable {
         if request.tsfmEligible == false || (request.tsfmEligible == nil && !request.baselineOnlyReasons.isEmpty) {
             return Self.fallbackReason(forIneligibility: request.baselineOnlyReasons)
         }
-        if let bucket = request.liquidityBucket, bucket.lowercased() == Self.illiquidBucket { return .illiquid }
+        if LiquidityBucket(text: request.liquidityBucket) == .low { return .illiquid }
         if let volume = request.volume24h, volume < illiquidVolume { return .illiquid }
         return nil
     }
@@ -57,15 +55,6 @@ public struct ForecastPolicy: Sendable {
     /// Maps prep's `quality.baseline_only_reasons` to a fallback reason: the first reason it
     /// knows, in prep's order; `ineligible_other` when none is known.
     public static func fallbackReason(forIneligibility reasons: [String]) -> FallbackReason {
-        for text in reasons {
-            switch BaselineOnlyReason(rawValue: text) {
-            case .gapTooLong: return .ineligibleGapTooLong
-            case .tooShort: return .tooShort
-            case .illiquid: return .illiquid
-            case .stale: return .ineligibleStale
-            case nil: continue
-            }
-        }
-        return .ineligibleOther
+        reasons.lazy.compactMap(BaselineOnlyReason.init(rawValue:)).first?.fallbackReason ?? .ineligibleOther
     }
 }

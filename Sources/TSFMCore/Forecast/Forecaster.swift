@@ -22,7 +22,7 @@ public final class Forecaster {
         /// Flat bands (`degenerate_series`).
         public var degenerate = 0
         /// Fallbacks by reason code.
-        public var fallbackReasons: [String: Int] = [:]
+        public var fallbackReasons: [FallbackReason: Int] = [:]
         public init() {}
 
         public var fallbacks: Int { fallbackReasons.values.reduce(0, +) }
@@ -192,7 +192,7 @@ public final class Forecaster {
                 ("failures", .array(forecast.failures.map { .string("\($0.kind.rawValue): \($0.reason.rawValue)") })),
             ])
         }
-        if let reason { totals.fallbackReasons[reason.rawValue, default: 0] += 1 }
+        if let reason { totals.fallbackReasons[reason, default: 0] += 1 }
         var warnings: [String] = []
         if forecast.isDegenerate {
             totals.degenerate += 1

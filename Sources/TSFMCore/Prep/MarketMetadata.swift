@@ -19,12 +19,11 @@ public struct MarketMetadata: Equatable, Sendable {
         var m = MarketMetadata()
         m.volume24h = try record.double(FieldName.volume24h)
         m.openInterest = try record.double(FieldName.openInterest)
-        if let bucket = try record.string(FieldName.liquidityBucket) {
-            let upper = bucket.uppercased()
-            guard ["LOW", "MEDIUM", "HIGH"].contains(upper) else {
-                throw RecordError(field: FieldName.liquidityBucket, "'\(bucket)' is not LOW, MEDIUM or HIGH")
+        if let text = try record.string(FieldName.liquidityBucket) {
+            guard let bucket = LiquidityBucket(text: text) else {
+                throw RecordError(field: FieldName.liquidityBucket, "'\(text)' is not LOW, MEDIUM or HIGH")
             }
-            m.liquidityBucket = upper
+            m.liquidityBucket = bucket.rawValue
         }
         m.category = try record.string(FieldName.category)
         m.eventId = try record.string(FieldName.eventId)

@@ -53,7 +53,7 @@ public struct WindowQuality: Equatable, Sendable {
         var reasons: [BaselineOnlyReason] = []
         if Double(longest) > settings.maxGapMinutes { reasons.append(.gapTooLong) }
         if window.values.count < settings.minInput { reasons.append(.tooShort) }
-        if metadata?.liquidityBucket == "LOW" || (metadata?.volume24h.map { $0 < settings.illiquidVolume } ?? false) {
+        if LiquidityBucket(text: metadata?.liquidityBucket) == .low || (metadata?.volume24h.map { $0 < settings.illiquidVolume } ?? false) {
             reasons.append(.illiquid)
         }
         if lastQuoteAgeSeconds.map({ $0 > settings.maxGapSeconds }) ?? true { reasons.append(.stale) }

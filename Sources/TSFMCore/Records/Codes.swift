@@ -18,9 +18,10 @@ public enum WarningCode: String, CaseIterable, Sendable {
 }
 
 /// Why a request was served by a baseline instead of the model (`meta.fallback_reason`).
-public struct FallbackReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+public struct FallbackReason: RawRepresentable, Hashable, Sendable, CustomStringConvertible, ExpressibleByStringLiteral {
     public var rawValue: String
     public init(rawValue: String) { self.rawValue = rawValue }
+    public init(stringLiteral value: String) { rawValue = value }
     public var description: String { rawValue }
 
     public static let ineligibleGapTooLong = FallbackReason(rawValue: "ineligible_gap_too_long")
@@ -48,6 +49,30 @@ public enum BaselineOnlyReason: String, CaseIterable, Sendable {
     case tooShort = "too_short"
     case illiquid
     case stale
+
+    /// The fallback reason tsfm-forecast gives a request prep marked ineligible for this reason.
+    public var fallbackReason: FallbackReason {
+        switch self {
+        case .gapTooLong: return .ineligibleGapTooLong
+        case .tooShort: return .tooShort
+        case .illiquid: return .illiquid
+        case .stale: return .ineligibleStale
+        }
+    }
+}
+
+/// A market's liquidity bucket (`liquidity_bucket`): prep writes it upper-case; every tool reads
+/// it in any case. LOW makes a market illiquid (baseline only).
+public enum LiquidityBucket: String, CaseIterable, Sendable {
+    case low = "LOW"
+    case medium = "MEDIUM"
+    case high = "HIGH"
+
+    /// The bucket a field's text names, in any case; nil for none or another value.
+    public init?(text: String?) {
+        guard let text, let bucket = Self(rawValue: text.uppercased()) else { return nil }
+        self = bucket
+    }
 }
 
 /// Where a band came from (`meta.band_source`): what evaluation groups by.

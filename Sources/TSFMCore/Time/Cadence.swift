@@ -72,7 +72,9 @@ public enum DurationText {
     }
 }
 
-/// A duration option value (`--max-gap 60m`).
+/// A duration option value (`--max-gap 60m`): a plain decimal and a unit, `ms`, `s`, `m`, `h`, `d`
+/// or `w`. On the command line a bare number other than 0 is refused: `--max-gap 90` could mean
+/// seconds or minutes (prep reports gaps in minutes), so the unit must be written.
 public struct DurationArgument: Sendable, Equatable, CustomStringConvertible {
     public var seconds: Double
     public var text: String
@@ -83,7 +85,8 @@ public struct DurationArgument: Sendable, Equatable, CustomStringConvertible {
     }
 
     public init?(argument: String) {
-        guard let s = DurationText.seconds(argument) else { return nil }
+        guard argument == "0" || argument.last.map({ !$0.isNumber }) ?? false,
+              let s = DurationText.seconds(argument) else { return nil }
         seconds = s
         text = argument
     }
