@@ -21,6 +21,12 @@ public enum ToolMain {
         }
     }
 
+    /// Writes a tool error's line to stderr: `FILE:LINE: reason` or `TOOL: reason`. The message
+    /// may quote input (a field value, a file name), so control characters are escaped.
+    public static func report(_ error: ToolError, tool: String) {
+        Logger.writeStderr(TerminalText.escaped(error.line(tool: tool)) + "\n")
+    }
+
     public static func run(tool: String, output: OutputSink, _ body: () throws -> ExitStatus) -> Never {
         System.ignoreBrokenPipe()
         var status: ExitStatus
@@ -31,9 +37,7 @@ public enum ToolMain {
             exit(0)
         } catch let error as ToolError {
             try? output.flush()
-            // The message may quote input (a field value, a file name): escape control characters.
-            let message = TerminalText.escaped(error.message)
-            Logger.writeStderr(error.status == .dataError ? "\(message)\n" : "\(tool): \(message)\n")
+            report(error, tool: tool)
             status = error.status
         } catch let error as NonFiniteNumber {
             try? output.flush()

@@ -186,7 +186,7 @@ struct Fit: ParsableCommand {
                 let paths = common.files.isEmpty ? ["-"] : common.files
                 try NDJSONInput(paths: paths).checkReadable()
                 do { merged = try CalibrationPartial.merge(paths: paths, into: history) } catch let e as CalibrationPartial.PartialError {
-                    throw ToolError(.dataError, e.description)
+                    throw e.toolError
                 }
                 if method == .aci && merged!.partials > 1 {
                     log.info("aci keeps input order among equal as-of times: the merge equals one fit only when the partials are consecutive pieces of the input, given in order")
@@ -246,7 +246,7 @@ struct Fit: ParsableCommand {
                 let c = history.counts
                 let inWindow = history.recordsInWindow()
                 var fields: [(String, JSONValue)] = [
-                    ("records", .int(merged?.records ?? stream.totals.records)), ("in_window", .int(inWindow)),
+                    ("in_window", .int(inWindow)),
                     ("skipped_without_y_future", .int(c.withoutFuture)),
                     ("outside_window", .int(c.outsideWindow + c.sampled - inWindow)),
                     ("without_realized_steps", .int(c.withoutSteps)),
@@ -258,10 +258,9 @@ struct Fit: ParsableCommand {
                     fields += [("groups_with_params", .int(written.groups.count)),
                                ("groups_below_min_samples", .int(written.belowMinSamples.count))]
                 }
-                fields += [("error_records_passed", .int(merged?.errorRecordsPassed ?? stream.totals.errorRecordsPassed)),
-                           ("bad_lines", .int(badLines))]
                 if let merged { fields.append(("partials", .int(merged.partials))) }
-                log.summary(fields)
+                log.summary(records: merged?.records ?? stream.totals.records, fields,
+                            errorRecordsPassed: merged?.errorRecordsPassed ?? stream.totals.errorRecordsPassed, badLines: badLines)
             }
             return badLines > 0 ? .dataError : .success
         }
@@ -377,7 +376,7 @@ struct Apply: ParsableCommand {
             if common.summary {
                 let t = applier.totals
                 var fields: [(String, JSONValue)] = [
-                    ("records", .int(stream.totals.records)), ("params_version", .string(parameters.version)),
+                    ("params_version", .string(parameters.version)),
                     ("adjusted", .int(t.adjusted)), ("partially_adjusted", .int(t.partial)),
                     ("unadjusted", .int(t.unadjusted)), ("clipped", .int(t.guards.clipped)),
                     ("crossing_fixed", .int(t.guards.crossingsFixed)), ("expanded", .int(t.guards.expanded)),
@@ -387,9 +386,7 @@ struct Apply: ParsableCommand {
                     fields += [("outcomes_counted", .int(a.counted)), ("outcomes_pending", .int(a.pending.count)),
                                ("outcomes_counted_before", .int(a.duplicates))]
                 }
-                fields += [("error_records_passed", .int(stream.totals.errorRecordsPassed)),
-                           ("bad_lines", .int(stream.totals.badLines))]
-                log.summary(fields)
+                log.summary(stream.totals, fields)
             }
             return sideBadLines + stream.totals.badLines > 0 ? .dataError : .success
         }

@@ -127,7 +127,7 @@ struct Score: ParsableCommand {
             settings.both = both
             settings.tolerance = tolerance
             let run = EvalRun(settings: settings, onError: common.onError, logger: log, reportPath: report)
-            try run.execute(paths: common.files, progress: ProgressMeter.forTerminal(tool: "tsfm-eval"))
+            try run.execute(stream: common.stream(tool: "tsfm-eval", output: output))
             if partial {
                 var counts = EvalPartial.Counts()
                 counts.records = run.records
@@ -146,12 +146,11 @@ struct Score: ParsableCommand {
                 try output.write(line: line)
             }
             if common.summary {
-                log.summary([
-                    ("records", .int(run.records)), ("scored", .int(run.evaluator.scored)),
+                log.summary(records: run.records, [
+                    ("scored", .int(run.evaluator.scored)),
                     ("without_y_future", .int(run.withoutFuture)), ("paired", .bool(run.evaluator.isPaired)),
                     ("unpaired_left_out", .int(run.evaluator.unpaired)),
-                    ("error_records", .int(run.errorRecords)), ("bad_lines", .int(run.badLines)),
-                ])
+                ], errorRecordsPassed: run.errorRecords, badLines: run.badLines)
             }
             return run.badLines > 0 ? .dataError : .success
         }
@@ -198,7 +197,7 @@ struct Merge: ParsableCommand {
             try NDJSONInput(paths: partials.isEmpty ? ["-"] : partials).checkReadable()
             let merged: EvalPartial.Merged
             do { merged = try EvalPartial.merge(paths: partials.isEmpty ? ["-"] : partials) } catch let e as EvalPartial.PartialError {
-                throw ToolError(.dataError, e.description)
+                throw e.toolError
             }
             let c = merged.counts
             if c.scored == 0 && c.badLines == 0 {
@@ -213,13 +212,11 @@ struct Merge: ParsableCommand {
                 try output.write(line: line)
             }
             if summary {
-                log.summary([
-                    ("partials", .int(merged.partials)),
-                    ("records", .int(c.records)), ("scored", .int(c.scored)),
+                log.summary(records: c.records, [
+                    ("partials", .int(merged.partials)), ("scored", .int(c.scored)),
                     ("without_y_future", .int(c.withoutFuture)), ("paired", .bool(merged.isPaired)),
                     ("unpaired_left_out", .int(c.unpaired)),
-                    ("error_records", .int(c.errorRecords)), ("bad_lines", .int(c.badLines)),
-                ])
+                ], errorRecordsPassed: c.errorRecords, badLines: c.badLines)
             }
             return c.badLines > 0 ? .dataError : .success
         }

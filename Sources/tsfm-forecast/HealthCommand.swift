@@ -38,7 +38,7 @@ public struct HealthCommand: ParsableCommand {
         let logger = Logger(tool: "tsfm-forecast", format: logFormat, level: logLevel)
         let configs: [TollamaConfig]
         do { configs = try tollama.configs() } catch let error as ToolError {
-            Logger.writeStderr("tsfm-forecast: \(error.message)\n")
+            ToolMain.report(error, tool: "tsfm-forecast")
             throw ExitCode(error.status.rawValue)
         }
         // Several daemons: one line each; the exit status is the worst (69 before 78 before 0).

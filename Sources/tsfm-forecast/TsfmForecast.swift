@@ -134,10 +134,9 @@ struct ForecastCommand: ParsableCommand {
             if common.summary {
                 let t = forecaster.totals
                 let reasons = JSONValue.object(JSONObject(t.fallbackReasons.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .int($0.value)) }))
-                log.summary([
-                    ("records", .int(t.records)), ("model", .int(t.model)), ("cached", .int(t.cached)), ("baseline", .int(t.baseline)),
+                log.summary(t.stream, [
+                    ("model", .int(t.model)), ("cached", .int(t.cached)), ("baseline", .int(t.baseline)),
                     ("fallbacks", .int(t.fallbacks)), ("fallback_reasons", reasons), ("degenerate", .int(t.degenerate)),
-                    ("error_records_passed", .int(t.errorRecordsPassed)), ("bad_lines", .int(t.badLines)),
                 ])
             }
             return forecaster.exitStatus

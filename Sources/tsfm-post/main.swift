@@ -59,11 +59,9 @@ struct TsfmPost: ParsableCommand {
             try stream.map { record, _ in try post.process(&record) }
             if common.summary {
                 let t = post.totals
-                log.summary([
-                    ("records", .int(stream.totals.records)), ("crossings_fixed", .int(t.crossingsFixed)),
+                log.summary(stream.totals, [
+                    ("crossings_fixed", .int(t.crossingsFixed)),
                     ("clipped", .int(t.clipped)), ("expanded", .int(t.expanded)), ("clamped", .int(t.clamped)),
-                    ("error_records_passed", .int(stream.totals.errorRecordsPassed)),
-                    ("bad_lines", .int(stream.totals.badLines)),
                 ])
             }
             return stream.exitStatus

@@ -240,14 +240,13 @@ struct Requests: ParsableCommand {
                 }
             }
             if common.summary {
-                log.summary([
+                log.summary(records: nil, [
                     ("quotes", .int(book.quotesRead)), ("markets", .int(book.markets.count)),
                     ("requests", .int(emitted)), ("eligible", .int(eligible)),
                     ("baseline_only_reasons", .object(JSONObject(reasonCounts.sorted { $0.key.rawValue < $1.key.rawValue }.map { ($0.key.rawValue, .int($0.value)) }))),
                     ("markets_without_request", .strings(unusable)),
                     ("quotes_after_as_of", .int(book.quotesAfterAsOf)),
-                    ("error_records_passed", .int(book.errorRecordsPassed)), ("bad_lines", .int(stream.totals.badLines)),
-                ])
+                ], errorRecordsPassed: stream.totals.errorRecordsPassed, badLines: stream.totals.badLines)
             }
             return stream.exitStatus
         }
@@ -303,10 +302,7 @@ struct Actuals: ParsableCommand {
                 joined += 1
             }
             if common.summary {
-                log.summary([
-                    ("records", .int(stream.totals.records)), ("joined", .int(joined)), ("incomplete", .int(incomplete)),
-                    ("error_records_passed", .int(stream.totals.errorRecordsPassed)), ("bad_lines", .int(stream.totals.badLines)),
-                ])
+                log.summary(stream.totals, [("joined", .int(joined)), ("incomplete", .int(incomplete))])
             }
             return stream.exitStatus
         }

@@ -16,9 +16,17 @@ public enum CalibrationPartial {
     public static let formatVersion = 1
     static let recordsPerLine = 4096
 
+    /// A partial that cannot be merged: why, and the line to blame when one is.
     public struct PartialError: Error, CustomStringConvertible {
-        public var description: String
-        init(_ d: String) { description = d }
+        public var reason: String
+        public var location: SourceLocation?
+        init(_ reason: String, at location: SourceLocation? = nil) {
+            self.reason = reason
+            self.location = location
+        }
+        public var description: String { location.map { "\($0): \(reason)" } ?? reason }
+        /// The tool error it ends a merge with (65).
+        public var toolError: ToolError { ToolError(.dataError, reason, at: location) }
     }
 
     /// The settings that shape the scores as they are read (so partials and the merge must agree
@@ -85,12 +93,12 @@ public enum CalibrationPartial {
             var seenHeader = false
             try NDJSONInput(paths: [path]).forEachLine { bytes, location in
                 guard let o = (try? JSONValue.parse(String(decoding: bytes, as: UTF8.self)))?.object else {
-                    throw PartialError("\(location): not a JSON object")
+                    throw PartialError("not a JSON object", at: location)
                 }
                 if !seenHeader {
                     guard o["tsfm_conformal_partial"]?.int == formatVersion, let scoring = o["scoring"]?.object,
                           let c = o["counts"]?.object else {
-                        throw PartialError("\(location): not a tsfm-conformal partial (write one with tsfm-conformal fit --partial)")
+                        throw PartialError("not a tsfm-conformal partial (write one with tsfm-conformal fit --partial)", at: location)
                     }
                     let text = try JSONValue.object(scoring).jsonText()
                     guard text == expected else {
@@ -124,13 +132,13 @@ public enum CalibrationPartial {
               let lo = p[0].number, let hi = p[1].number, let outer = p[2].bool,
               let times = o["times"]?.array?.compactMap(\.int), let columns = o["columns"]?.array?.compactMap(\.array),
               let bands = o["bands"]?.array?.compactMap(\.array)
-        else { throw PartialError("\(location): a malformed cell line") }
+        else { throw PartialError("a malformed cell line", at: location) }
         let n = times.count
         guard columns.allSatisfy({ $0.count == n }), bands.allSatisfy({ $0.count == n }) else {
-            throw PartialError("\(location): a cell's columns differ in length from its times")
+            throw PartialError("a cell's columns differ in length from its times", at: location)
         }
         if set.settings.keepBands && bands.isEmpty && !columns.isEmpty {
-            throw PartialError("\(location): the partial carries no bands, which --report and --out-dir need")
+            throw PartialError("the partial carries no bands, which --report and --out-dir need", at: location)
         }
         let cell = set.cell(set.groupSlot(values), set.pairSlot(QuantilePair(lo: lo, hi: hi, outer: outer)))
         for i in 0..<n {

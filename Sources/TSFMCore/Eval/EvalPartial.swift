@@ -28,9 +28,17 @@ public enum EvalPartial {
         public init() {}
     }
 
+    /// A partial that cannot be merged: why, and the line to blame when one is.
     public struct PartialError: Error, CustomStringConvertible {
-        public var description: String
-        init(_ d: String) { description = d }
+        public var reason: String
+        public var location: SourceLocation?
+        init(_ reason: String, at location: SourceLocation? = nil) {
+            self.reason = reason
+            self.location = location
+        }
+        public var description: String { location.map { "\($0): \(reason)" } ?? reason }
+        /// The tool error it ends a merge with (65).
+        public var toolError: ToolError { ToolError(.dataError, reason, at: location) }
     }
 
     static func settingsObject(_ s: EvalSettings) -> JSONObject {
@@ -194,11 +202,11 @@ public enum EvalPartial {
         var part: Part?
         try NDJSONInput(paths: [path]).forEachLine { bytes, location in
             let text = String(decoding: bytes, as: UTF8.self)
-            guard let o = (try? JSONValue.parse(text))?.object else { throw PartialError("\(location): not a JSON object") }
+            guard let o = (try? JSONValue.parse(text))?.object else { throw PartialError("not a JSON object", at: location) }
             if part == nil {
                 guard o["tsfm_eval_partial"]?.int == formatVersion, let so = o["settings"]?.object,
                       let sources = o["sources"]?.array?.compactMap(\.string), let c = o["counts"]?.object else {
-                    throw PartialError("\(location): not a tsfm-eval partial (write one with tsfm-eval --partial)")
+                    throw PartialError("not a tsfm-eval partial (write one with tsfm-eval --partial)", at: location)
                 }
                 var p = Part(settings: try settings(so), settingsText: try JSONValue.object(so).jsonText(), sources: sources, where_: path)
                 p.counts.records = c["records"]?.int ?? 0
@@ -210,13 +218,13 @@ public enum EvalPartial {
                 part = p
             } else if let keys = o["keys"]?.array {
                 for k in keys {
-                    guard let s = k.string, let v = UInt64(s, radix: 16) else { throw PartialError("\(location): a key is not 16 hex digits") }
+                    guard let s = k.string, let v = UInt64(s, radix: 16) else { throw PartialError("a key is not 16 hex digits", at: location) }
                     part!.keys.append(v)
                 }
             } else if o["group"] != nil {
                 part!.groups.append(o)
             } else {
-                throw PartialError("\(location): neither a group line nor a keys line")
+                throw PartialError("neither a group line nor a keys line", at: location)
             }
         }
         guard let part else { throw PartialError("\(path): empty (not a tsfm-eval partial)") }

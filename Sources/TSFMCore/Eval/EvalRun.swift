@@ -10,10 +10,13 @@ public final class EvalRun {
     let onError: OnErrorPolicy
     let logger: Logger
     let reportPath: String?
+    /// The stream pass one reads (its policy and its totals of error records and bad lines).
+    var stream: RecordStream?
     public private(set) var records = 0
     public private(set) var withoutFuture = 0
-    public private(set) var errorRecords = 0
-    public private(set) var badLines = 0
+    /// Error records from an earlier stage: counted, not written (stdout carries metric rows).
+    public var errorRecords: Int { stream?.totals.errorRecordsPassed ?? 0 }
+    public var badLines: Int { stream?.totals.badLines ?? 0 }
     /// Forecasts for the report's fan charts (bounded): the first `sampleLimit` (market, as-of)
     /// keys of distinct markets, each with every band source that scored it, so the sources'
     /// bands can be compared on the same forecasts.
@@ -42,8 +45,12 @@ public final class EvalRun {
         self.reportPath = reportPath
     }
 
-    public func execute(paths: [String], progress: ProgressMeter?) throws {
-        let inputs = paths.isEmpty ? ["-"] : paths
+    /// Pass one reads `stream` (error records and bad lines are counted, never written: stdout
+    /// carries metric rows), pass two re-reads its inputs when needed.
+    public func execute(stream: RecordStream) throws {
+        stream.writesErrorRecords = false
+        self.stream = stream
+        let inputs = stream.input.paths
         var spool: (path: String, sink: OutputSink)?
         if inputs.contains("-") && evaluator.settings.tracksKeys {
             var template = Array("/tmp/tsfm-eval-XXXXXX".utf8CString)
@@ -57,17 +64,18 @@ public final class EvalRun {
                 unlink(spool.path)
             }
         }
-        try NDJSONInput(paths: inputs).forEachLine { bytes, location in
-            progress?.tick()
+        try stream.forEachLine { bytes, location in
             if let spool, location.file == NDJSONInput.stdinName {
                 try spool.sink.write(bytes: bytes)
                 try spool.sink.write(bytes: [0x0A])
             }
-            guard let f = try read(bytes, location) else { return }
-            try evaluator.observe(f)
-            offerSample(f)
+            let (line, forecast) = try read(bytes, location)
+            if let f = forecast {
+                try evaluator.observe(f)
+                offerSample(f)
+            }
+            return line
         }
-        progress?.finish()
         if evaluator.needsSecondPass {
             try spool?.sink.flush()
             let again = inputs.map { $0 == "-" ? spool!.path : $0 }
@@ -99,35 +107,33 @@ public final class EvalRun {
         }
     }
 
-    /// A good scorable record, or nil (error record, no y_future, or a bad line under skip).
-    func read(_ bytes: UnsafeBufferPointer<UInt8>, _ location: SourceLocation) throws -> ScoredForecast? {
+    /// What a line is, and its forecast when it is a scorable record. A bad line's
+    /// `RecordError` goes to the stream (the `--on-error` policy), logged first under skip.
+    func read(_ bytes: UnsafeBufferPointer<UInt8>, _ location: SourceLocation) throws -> (RecordStream.Line, ScoredForecast?) {
         do {
             switch ScoredForecast.scan(bytes) {
             case .forecast(let f):
                 records += 1
-                return f
+                return (.used, f)
             case .withoutFuture:
                 records += 1
                 withoutFuture += 1
-                return nil
+                return (.used, nil)
             case .undecided:
                 let record = try Record(line: bytes)
-                if record.isErrorRecord {
-                    errorRecords += 1
-                    return nil
-                }
+                if record.isErrorRecord { return (.errorRecord(record), nil) }
                 records += 1
                 guard let f = try ScoredForecast(record: record) else {
                     withoutFuture += 1
-                    return nil
+                    return (.used, nil)
                 }
-                return f
+                return (.used, f)
             }
         } catch let error as RecordError {
-            guard onError == .skip else { throw ToolError.data(error, at: location) }
-            badLines += 1
-            logger.warning("skipped a bad line", [("at", .string(location.description)), ("reason", .string(error.description))])
-            return nil
+            if onError == .skip {
+                logger.warning("skipped a bad line", [("at", .string(location.description)), ("reason", .string(error.description))])
+            }
+            throw error
         }
     }
 

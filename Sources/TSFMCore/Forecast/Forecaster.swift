@@ -8,11 +8,9 @@
 /// output flushed. Memory is bounded by the chunk, and output never depends on the chunk size.
 public final class Forecaster {
     public struct Totals: Sendable, Equatable {
-        /// Requests read (good or bad), not counting error records passed through.
-        public var records = 0
-        public var errorRecordsPassed = 0
-        /// Bad lines written as error records under `--on-error skip`.
-        public var badLines = 0
+        /// What the record stream counted: requests read (good or bad, not error records),
+        /// error records passed through, bad lines written as error records.
+        public var stream = StreamTotals()
         /// Forecasts the model made.
         public var model = 0
         /// Of those, the ones answered from the response cache.
@@ -25,6 +23,9 @@ public final class Forecaster {
         public var fallbackReasons: [FallbackReason: Int] = [:]
         public init() {}
 
+        public var records: Int { stream.records }
+        public var errorRecordsPassed: Int { stream.errorRecordsPassed }
+        public var badLines: Int { stream.badLines }
         public var fallbacks: Int { fallbackReasons.values.reduce(0, +) }
     }
 
@@ -39,8 +40,7 @@ public final class Forecaster {
 
     /// Records held while a chunk is being collected.
     enum Held {
-        case ready(Record)
-        case rejected([UInt8], SourceLocation, RecordError)
+        case ready(RecordStream.Output)
         case model(Record, ForecastRequest, started: UInt64)
     }
 
@@ -73,41 +73,26 @@ public final class Forecaster {
     /// error records from earlier stages pass through unchanged, in their place.
     public func run(input: NDJSONInput, output: OutputSink, onError: OnErrorPolicy, progress: ProgressMeter? = nil) throws {
         defer { runtime?.finish() }
-        try input.forEachLine { bytes, location in
-            progress?.tick()
-            var record: Record
-            do {
-                record = try Record(line: bytes)
-            } catch let error as RecordError {
-                try hold(.rejected(Array(bytes), location, error), output: output, onError: onError)
-                return
-            }
-            if record.isErrorRecord {
-                totals.errorRecordsPassed += 1
-                try hold(.ready(record), output: output, onError: onError)
-                return
-            }
-            totals.records += 1
-            do {
-                let started = clock()
-                let request = try ForecastRequest(record: record)
-                let requestId = ids.next(for: record.line)
-                switch policy.route(request, runtimeAvailable: runtime != nil) {
-                case .model:
-                    let modelName = request.modelName ?? runtime!.defaultModelName
-                    calls.append(ModelCall(request: request, requestId: requestId, modelName: modelName))
-                    held.append(.model(record, request, started: started))
-                    if calls.count >= chunkSize || held.count >= holdLimit { try flushChunk(output: output, onError: onError) }
-                case .baseline(let reason):
-                    try finishByBaseline(&record, request, requestId: requestId, reason: reason, started: started)
-                    try hold(.ready(record), output: output, onError: onError)
-                }
-            } catch let error as RecordError {
-                try hold(.rejected(Array(bytes), location, error), output: output, onError: onError)
+        let stream = RecordStream(input: input, output: output, onError: onError, progress: progress)
+        // The stream's own writes (error records, bad lines) wait behind the held records.
+        stream.deferWrites = { [unowned self] entry in try self.hold(.ready(entry), stream) }
+        defer { totals.stream = stream.totals }
+        try stream.forEach { record, _ in
+            let started = clock()
+            let request = try ForecastRequest(record: record)
+            let requestId = ids.next(for: record.line)
+            switch policy.route(request, runtimeAvailable: runtime != nil) {
+            case .model:
+                let modelName = request.modelName ?? runtime!.defaultModelName
+                calls.append(ModelCall(request: request, requestId: requestId, modelName: modelName))
+                held.append(.model(record, request, started: started))
+                if calls.count >= chunkSize || held.count >= holdLimit { try flushChunk(stream) }
+            case .baseline(let reason):
+                try finishByBaseline(&record, request, requestId: requestId, reason: reason, started: started)
+                try hold(.ready(.record(record)), stream)
             }
         }
-        try flushChunk(output: output, onError: onError)
-        progress?.finish()
+        try flushChunk(stream)
     }
 
     /// The exit status the run calls for: 65 when any line was bad, else 78 when the runtime
@@ -120,19 +105,20 @@ public final class Forecaster {
     /// Writes a finished entry now when nothing is waiting for the model, else queues it behind
     /// the waiting ones. A bad line under `--on-error fail` ends the chunk at once, so the
     /// records before it are still written before the run stops.
-    func hold(_ entry: Held, output: OutputSink, onError: OnErrorPolicy) throws {
+    func hold(_ entry: Held, _ stream: RecordStream) throws {
+        guard case .ready(let output) = entry else { preconditionFailure("model-bound records are held by run") }
         if held.isEmpty {
-            try write(entry, output: output, onError: onError)
+            try stream.emit(output)
             return
         }
         held.append(entry)
         var mustFlush = held.count >= holdLimit
-        if case .rejected = entry, onError == .fail { mustFlush = true }
-        if mustFlush { try flushChunk(output: output, onError: onError) }
+        if case .rejected = output, stream.onError == .fail { mustFlush = true }
+        if mustFlush { try flushChunk(stream) }
     }
 
     /// Calls the runtime for the waiting requests and writes everything held, in input order.
-    func flushChunk(output: OutputSink, onError: OnErrorPolicy) throws {
+    func flushChunk(_ stream: RecordStream) throws {
         guard !held.isEmpty else { return }
         var outcomes: [ModelOutcome] = []
         if !calls.isEmpty, let runtime {
@@ -151,30 +137,12 @@ public final class Forecaster {
             case .model(var record, let request, let started):
                 try finishByModel(&record, request, call: chunkCalls[next], outcome: outcomes[next], started: started)
                 next += 1
-                try write(.ready(record), output: output, onError: onError)
-            default:
-                try write(entry, output: output, onError: onError)
+                try stream.emit(.record(record))
+            case .ready(let output):
+                try stream.emit(output)
             }
         }
-        try output.flush()
-    }
-
-    func write(_ entry: Held, output: OutputSink, onError: OnErrorPolicy) throws {
-        switch entry {
-        case .ready(let record):
-            try output.write(record)
-        case .rejected(let bytes, let location, let error):
-            switch onError {
-            case .fail:
-                throw ToolError.data(error, at: location)
-            case .skip:
-                totals.badLines += 1
-                let record = bytes.withUnsafeBufferPointer { RecordStream.errorRecord(line: $0, at: location, error) }
-                try output.write(record)
-            }
-        case .model:
-            preconditionFailure("a model-bound record is written only after its chunk's call")
-        }
+        try stream.output.flush()
     }
 
     // MARK: - One record

@@ -35,19 +35,17 @@ public struct MarketMetadata: Equatable, Sendable {
         return (id, m)
     }
 
-    /// Reads a metadata file (NDJSON). A bad line goes to `stream.reject`, so it follows the
-    /// run's `--on-error` policy like a bad quote (stop, or an error record and go on).
+    /// Reads a metadata file (NDJSON) through the stream, so a bad line follows the run's
+    /// `--on-error` policy like a bad quote (stop, or an error record and go on). Error records
+    /// in it are not carried to the requests' output.
     public static func load(path: String, stream: RecordStream) throws -> [String: MarketMetadata] {
         var all: [String: MarketMetadata] = [:]
-        try NDJSONInput(paths: [path]).forEachLine { bytes, location in
-            do {
-                let record = try Record(line: bytes)
-                if record.isErrorRecord { return }
-                let (id, m) = try decode(record)
-                all[id] = m
-            } catch let error as RecordError {
-                try stream.reject(bytes, at: location, error)
-            }
+        try stream.forEachLine(in: NDJSONInput(paths: [path])) { bytes, _ in
+            let record = try Record(line: bytes)
+            if record.isErrorRecord { return .ignored }
+            let (id, m) = try decode(record)
+            all[id] = m
+            return .used
         }
         return all
     }

@@ -6,7 +6,6 @@ public final class QuoteBook {
     public private(set) var latestTs: Timestamp?
     public private(set) var quotesRead = 0
     public private(set) var quotesAfterAsOf = 0
-    public private(set) var errorRecordsPassed = 0
 
     /// Keep only this much history before the latest time (live mode); nil keeps everything.
     let keepSeconds: Int64?
@@ -37,24 +36,14 @@ public final class QuoteBook {
         }
     }
 
-    /// Reads quote lines. Bad lines go to `stream.reject` (the `--on-error` policy); error
-    /// records from an earlier stage are written to the output at once and counted.
+    /// Reads quote lines through the stream (its `--on-error` policy and totals); error records
+    /// from an earlier stage are written to the output as they were read, and counted.
     public func read(_ input: NDJSONInput, stream: RecordStream) throws {
-        try input.forEachLine { bytes, location in
-            do {
-                guard let line = try QuoteParser.parse(bytes) else {
-                    errorRecordsPassed += 1
-                    if stream.writesErrorRecords {
-                        try stream.output.write(bytes: bytes)
-                        try stream.output.write(bytes: [0x0A])
-                    }
-                    return
-                }
-                if ignoreAfter.map({ line.quote.ts <= $0 }) ?? true { try checkSpan(line.quote.ts) }
-                add(line)
-            } catch let error as RecordError {
-                try stream.reject(bytes, at: location, error)
-            }
+        try stream.forEachLine(in: input) { bytes, _ in
+            guard let line = try QuoteParser.parse(bytes) else { return .errorRecord(nil) }
+            if ignoreAfter.map({ line.quote.ts <= $0 }) ?? true { try checkSpan(line.quote.ts) }
+            add(line)
+            return .used
         }
     }
 

@@ -54,6 +54,18 @@ public struct Logger: Sendable {
         emit(line(level: "summary", message: "summary", fields))
     }
 
+    /// `--summary` with the keys every tool shares, in one order: `records` first (when the tool
+    /// reads records), the tool's own counts, then `error_records_passed` and `bad_lines`.
+    public func summary(records: Int?, _ counts: [(String, JSONValue)], errorRecordsPassed: Int, badLines: Int) {
+        summary((records.map { [("records", JSONValue.int($0))] } ?? []) + counts
+                + [("error_records_passed", .int(errorRecordsPassed)), ("bad_lines", .int(badLines))])
+    }
+
+    /// The same, from a record stream's totals.
+    public func summary(_ totals: StreamTotals, _ counts: [(String, JSONValue)]) {
+        summary(records: totals.records, counts, errorRecordsPassed: totals.errorRecordsPassed, badLines: totals.badLines)
+    }
+
     func line(level: String, message: String, _ fields: [(String, JSONValue)]) -> String {
         switch format {
         case .json:

@@ -29,20 +29,33 @@ public struct RecordError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// An error that ends a tool with a given exit status and a one-line message for stderr.
+/// An error that ends a tool with a given exit status and a one-line message for stderr. The
+/// message's form follows from whether one input line is to blame: `FILE:LINE: reason` when the
+/// error has a location, else `TOOL: reason` (`line(tool:)`), so every message starts with the
+/// tool's name or the place in its input.
 public struct ToolError: Error, CustomStringConvertible {
     public var status: ExitStatus
-    public var message: String
+    /// What is wrong, without the location.
+    public var reason: String
+    /// The input line to blame, when there is one.
+    public var location: SourceLocation?
 
-    public init(_ status: ExitStatus, _ message: String) {
+    public init(_ status: ExitStatus, _ reason: String, at location: SourceLocation? = nil) {
         self.status = status
-        self.message = message
+        self.reason = reason
+        self.location = location
     }
 
     /// A bad record, located: printed as `FILE:LINE: reason`.
     public static func data(_ error: RecordError, at location: SourceLocation) -> ToolError {
-        ToolError(.dataError, "\(location): \(error)")
+        ToolError(.dataError, error.description, at: location)
     }
+
+    /// The reason, after its location when it has one.
+    public var message: String { location.map { "\($0): \(reason)" } ?? reason }
+
+    /// The line for stderr (without the newline): `FILE:LINE: reason` or `TOOL: reason`.
+    public func line(tool: String) -> String { location == nil ? "\(tool): \(reason)" : message }
 
     public var description: String { message }
 }
