@@ -53,7 +53,5 @@ public enum FlagRange {
         }
     }
 
-    static func number(_ v: Double) -> String {
-        v.rounded() == v && abs(v) < 1e15 ? String(Int(v)) : v.description
-    }
+    static func number(_ v: Double) -> String { NumberText.short(v) }
 }

@@ -105,12 +105,13 @@ public final class ResponseCache {
 /// 128-bit FNV-1a (two 64-bit lanes with different offsets) over a sequence of fields, each
 /// followed by a separator so ("ab","c") and ("a","bc") differ.
 struct ContentHash {
-    var a: UInt64 = 0xCBF2_9CE4_8422_2325
-    var b: UInt64 = 0x8422_2325_CBF2_9CE4
+    var lanes = (FNV1a64(), FNV1a64(value: 0x8422_2325_CBF2_9CE4))
+    var a: UInt64 { lanes.0.value }
+    var b: UInt64 { lanes.1.value }
 
     mutating func byte(_ x: UInt8) {
-        a = (a ^ UInt64(x)) &* 0x0000_0100_0000_01B3
-        b = (b ^ UInt64(x ^ 0x5A)) &* 0x0000_0100_0000_01B3
+        lanes.0.add(x)
+        lanes.1.add(x ^ 0x5A)
     }
 
     mutating func add(_ s: String) {

@@ -8,7 +8,7 @@ public enum RollingQuantileBaseline {
     public static func minimumPoints(horizon: Int) -> Int { horizon + 2 }
 
     /// The type-7 empirical quantile of `values[0..<count]`, which it reorders: the k-th order
-    /// statistic by selection (Hoare's quickselect, median-of-three pivots), then the (k+1)-th as
+    /// statistic by selection (`Quickselect`), then the (k+1)-th as
     /// the smallest value to its right. O(count) on average instead of a sort per level.
     /// `from`: an index known to hold an order statistic at or below k (from a lower level's
     /// selection on the same values), so the search starts there.
@@ -17,39 +17,11 @@ public enum RollingQuantileBaseline {
         let position = level * Double(count - 1)
         let lower = min(Int(position), count - 1)
         let fraction = position - Double(lower)
-        let low = select(values, from: min(from, lower), count: count, k: lower)
+        let low = Quickselect.select(values, from: min(from, lower), count: count, k: lower)
         guard fraction > 0, lower + 1 < count else { return low }
         var next = values[lower + 1]
         for i in (lower + 2)..<count where values[i] < next { next = values[i] }
         return low + fraction * (next - low)
-    }
-
-    /// Reorders `values[0..<count]` so that `values[k]` is the k-th smallest, with nothing larger
-    /// before it and nothing smaller after it; returns it.
-    static func select(_ values: UnsafeMutableBufferPointer<Double>, from: Int = 0, count: Int, k: Int) -> Double {
-        var left = from
-        var right = count - 1
-        while right > left {
-            // Median of three as the pivot, moved to `left`.
-            let middle = left + (right - left) / 2
-            if values[middle] < values[left] { values.swapAt(middle, left) }
-            if values[right] < values[left] { values.swapAt(right, left) }
-            if values[right] < values[middle] { values.swapAt(right, middle) }
-            values.swapAt(left, middle)
-            let pivot = values[left]
-            var i = left
-            var j = right + 1
-            while true {
-                repeat { i += 1 } while i <= right && values[i] < pivot
-                repeat { j -= 1 } while values[j] > pivot
-                if i >= j { break }
-                values.swapAt(i, j)
-            }
-            values.swapAt(left, j)
-            if j == k { return values[k] }
-            if j < k { left = j + 1 } else { right = j - 1 }
-        }
-        return values[k]
     }
 
     /// The band for steps 1…horizon at `levels` (ascending), in the space `x` is in.

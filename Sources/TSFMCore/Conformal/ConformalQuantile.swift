@@ -29,42 +29,10 @@ public enum ConformalQuantile {
         Double(x.description) ?? Double(x)
     }
 
-    /// The k-th smallest value (1-based), by quickselect with a median-of-three pivot: linear on
-    /// average, deterministic. Reorders `values`.
+    /// The k-th smallest value (1-based), by `Quickselect`. Reorders `values`.
     public static func kthSmallest(_ values: inout [Float], _ k: Int) -> Float {
         precondition(k >= 1 && k <= values.count)
-        let target = k - 1
-        return values.withUnsafeMutableBufferPointer { a -> Float in
-            var lo = 0
-            var hi = a.count - 1
-            while hi > lo {
-                let mid = lo + (hi - lo) / 2
-                // Order a[lo], a[mid], a[hi] so the pivot is their median.
-                if a[mid] < a[lo] { a.swapAt(mid, lo) }
-                if a[hi] < a[lo] { a.swapAt(hi, lo) }
-                if a[hi] < a[mid] { a.swapAt(hi, mid) }
-                let pivot = a[mid]
-                var i = lo
-                var j = hi
-                while i <= j {
-                    while a[i] < pivot { i += 1 }
-                    while a[j] > pivot { j -= 1 }
-                    if i <= j {
-                        a.swapAt(i, j)
-                        i += 1
-                        j -= 1
-                    }
-                }
-                if target <= j {
-                    hi = j
-                } else if target >= i {
-                    lo = i
-                } else {
-                    return a[target]
-                }
-            }
-            return a[target]
-        }
+        return values.withUnsafeMutableBufferPointer { Quickselect.select($0, count: $0.count, k: k - 1) }
     }
 
     /// The plain sample median (mean of the middle two for even n); nil for no values.

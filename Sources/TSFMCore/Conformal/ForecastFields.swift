@@ -1,43 +1,9 @@
-/// Fast readers for the two arrays conformal needs from every record: the band and the realized
-/// values. The fast path decodes arrays without building a tree; anything unusual falls back to
-/// the canonical decoder, which gives the precise error.
+/// The two arrays conformal needs from every record: the band (`QuantileBand`'s fast scan, else
+/// its tree decoder) and the realized values, which may hold nulls.
 enum ForecastFields {
     /// The band in `field` (levels ascending), or nil when the field is absent or null.
     static func band(_ record: Record, field: String) throws -> QuantileBand? {
-        let fast: QuantileBand?? = try? record.withScanner(field) { scanner in fastBand(&scanner) }
-        if let outer = fast, let band = outer { return band }
-        return try QuantileBand.decode(from: record, field: field)
-    }
-
-    /// `{"0.1":[…],…}` with valid, distinct levels and equal-length finite arrays; else nil.
-    static func fastBand(_ s: inout JSONScanner) -> QuantileBand? {
-        s.skipWhitespace()
-        guard s.peek() == UInt8(ascii: "{") else { return nil }
-        s.position += 1
-        var pairs: [(Double, [Double])] = []
-        pairs.reserveCapacity(5)
-        while true {
-            s.skipWhitespace()
-            guard s.peek() == UInt8(ascii: "\""), let key = try? s.parseString(), let level = QuantileLevel.parse(key) else { return nil }
-            guard (try? s.expect(UInt8(ascii: ":"), "':'")) != nil else { return nil }
-            guard let values = (try? s.parseDoubleArray()) ?? nil else { return nil }
-            for v in values where !v.isFinite { return nil }
-            if let first = pairs.first, first.1.count != values.count { return nil }
-            pairs.append((level, values))
-            s.skipWhitespace()
-            let c = s.peek()
-            s.position += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { break }
-            return nil
-        }
-        var sorted = true
-        for i in 1..<pairs.count where !(pairs[i - 1].0 < pairs[i].0) { sorted = false }
-        if !sorted {
-            pairs.sort { $0.0 < $1.0 }
-            for i in 1..<pairs.count where pairs[i].0 == pairs[i - 1].0 { return nil }
-        }
-        return QuantileBand(levels: pairs.map(\.0), values: pairs.map(\.1))
+        try QuantileBand.decode(from: record, field: field)
     }
 
     /// The realized values (`y_future`), with NaN where an entry is null; nil when the field is

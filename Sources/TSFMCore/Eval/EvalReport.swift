@@ -55,8 +55,7 @@ public struct EvalReport {
     static func num(_ x: Double) -> String { ((x * 100).rounded() / 100).description }
 
     static func label(_ x: Double) -> String {
-        let r = (x * 1000).rounded() / 1000
-        return r == r.rounded() ? String(Int(r)) : r.description
+        NumberText.short((x * 1000).rounded() / 1000)
     }
 
     /// A chart with axes, grid, ticks (whole numbers on an integer axis), axis labels, a legend

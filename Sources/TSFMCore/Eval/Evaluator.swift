@@ -95,10 +95,11 @@ public final class Evaluator {
     }
 
     static func key(marketId: UnsafeBufferPointer<UInt8>, millis: Int64) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in marketId { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        h = (h ^ 0xff) &* 0x100_0000_01b3
-        return (h ^ UInt64(bitPattern: millis)) &* 0x100_0000_01b3
+        var h = FNV1a64()
+        h.add(marketId)
+        h.add(0xff)
+        h.mix(UInt64(bitPattern: millis))
+        return h.value
     }
 
     /// Pass one: notes keys (when needed) and aggregates the record, unless a split makes a
@@ -232,9 +233,9 @@ public final class Evaluator {
 
     static func rank(_ event: String, _ category: String, _ seed: UInt64) -> UInt64 {
         var rng = SplitMix64(seed: seed)
-        var h = rng.next()
-        for b in (category + "\u{1F}" + event).utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        var mixer = SplitMix64(seed: h)
+        var h = FNV1a64(value: rng.next())
+        h.add((category + "\u{1F}" + event).utf8)
+        var mixer = SplitMix64(seed: h.value)
         return mixer.next()
     }
 

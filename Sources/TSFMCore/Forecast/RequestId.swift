@@ -22,11 +22,7 @@ public struct RequestIdSource {
     /// 64-bit FNV-1a of the bytes, widened to 128 bits with SplitMix64's finalizer: the same
     /// request line always gets the same id.
     public static func derived(from bytes: [UInt8]) -> String {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        for byte in bytes {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01B3
-        }
+        let hash = FNV1a64.hash(bytes)
         var widen = SplitMix64(seed: hash)
         return format(hash, widen.next(), version: 8)
     }

@@ -97,8 +97,6 @@ struct KeyRangeSet {
     }
 
     func hash(_ key: Range<Int>) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in key { h = (h ^ UInt64(line[i])) &* 0x100_0000_01b3 }
-        return h
+        FNV1a64.hash(UnsafeBufferPointer(rebasing: line[key]))
     }
 }

@@ -5,9 +5,7 @@
 public enum MarketHash {
     /// FNV-1a 64-bit (offset basis 0xcbf29ce484222325, prime 0x100000001b3) of the id's UTF-8 bytes.
     public static func fnv1a64(_ marketId: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in marketId.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        FNV1a64.hash(marketId.utf8)
     }
 
     /// The market's place in [0, 1): the hash's top 53 bits / 2^53 (exact as a Double).

@@ -147,9 +147,12 @@ public struct QuantileBand: Equatable, Sendable {
             if c == UInt8(ascii: "}") { break }
             return nil
         }
-        if let horizon, pairs[0].1.count != horizon { return nil }
-        pairs.sort { $0.0 < $1.0 }
-        for i in 1..<pairs.count where pairs[i].0 == pairs[i - 1].0 { return nil }
+        guard let first = pairs.first, horizon.map({ first.1.count == $0 }) ?? true else { return nil }
+        // Bands are written in ascending order: sort only the rare one that is not.
+        if !zip(pairs, pairs.dropFirst()).allSatisfy({ $0.0 < $1.0 }) {
+            pairs.sort { $0.0 < $1.0 }
+            for i in 1..<pairs.count where pairs[i].0 == pairs[i - 1].0 { return nil }
+        }
         return QuantileBand(levels: pairs.map(\.0), values: pairs.map(\.1))
     }
 
