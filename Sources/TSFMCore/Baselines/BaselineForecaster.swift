@@ -16,12 +16,8 @@ public enum BaselineForecaster {
     /// One baseline on a series already in transform space.
     public static func run(_ kind: BaselineKind, _ x: [Double], horizon: Int, levels: [Double],
                            settings: BaselineSettings) -> Result<QuantileBand, BaselineFailure> {
-        switch kind {
-        case .ewma: return EWMABaseline.forecast(x, horizon: horizon, levels: levels, halflife: settings.ewmaHalflife)
-        case .kalman: return KalmanBaseline.forecast(x, horizon: horizon, levels: levels)
-        case .rollingQuantile: return RollingQuantileBaseline.forecast(x, horizon: horizon, levels: levels, window: settings.window)
-        case .flat: return .success(flatBand(x, horizon: horizon, levels: levels))
-        }
+        guard let baseline = Baselines.named(kind) else { return .success(flatBand(x, horizon: horizon, levels: levels)) }
+        return baseline.band(x, horizon: horizon, levels: levels, settings: settings)
     }
 
     /// A zero-width band at the last value (the last finite one; 0 in transform space if none).

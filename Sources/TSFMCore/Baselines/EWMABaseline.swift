@@ -17,7 +17,17 @@ import Glibc
 /// The half-life was chosen by measurement (docs/tsfm-forecast.md): on the bundled backtest and on
 /// simulated logit random walks it gives the best Winkler score of the candidates, and no worse
 /// than the Kalman baseline at any step.
-public enum EWMABaseline {
+extension BaselineKind { public static let ewma = BaselineKind(rawValue: "ewma") }
+extension BaselineChoice { public static let ewma = BaselineChoice(rawValue: "ewma") }
+
+public struct EWMABaseline: Baseline {
+    public let kind = BaselineKind.ewma
+    public let choice = BaselineChoice.ewma
+
+    public func band(_ x: [Double], horizon: Int, levels: [Double], settings: BaselineSettings) -> Result<QuantileBand, BaselineFailure> {
+        Self.forecast(x, horizon: horizon, levels: levels, halflife: settings.ewmaHalflife)
+    }
+
     /// At least two one-step changes: one change is too little to say anything about spread.
     public static let minimumPoints = 3
 

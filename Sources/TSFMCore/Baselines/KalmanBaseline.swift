@@ -12,7 +12,17 @@
 ///
 /// The filter starts from a diffuse prior (after the first observation: a = x₀, P = r) and runs
 /// to the last point; the h-step predictive distribution is N(a, P + h·q + r).
-public enum KalmanBaseline {
+extension BaselineKind { public static let kalman = BaselineKind(rawValue: "kalman") }
+extension BaselineChoice { public static let kalman = BaselineChoice(rawValue: "kalman") }
+
+public struct KalmanBaseline: Baseline {
+    public let kind = BaselineKind.kalman
+    public let choice = BaselineChoice.kalman
+
+    public func band(_ x: [Double], horizon: Int, levels: [Double], settings: BaselineSettings) -> Result<QuantileBand, BaselineFailure> {
+        Self.forecast(x, horizon: horizon, levels: levels)
+    }
+
     /// At least two differences, for the lag-1 autocovariance.
     public static let minimumPoints = 3
 

@@ -3,7 +3,17 @@
 /// empirical quantile (linear interpolation between order statistics, "type 7", the default of R
 /// and NumPy), added to the last value. Invalid when the one-step changes in the window never
 /// vary (every h-step change is then the same number: a zero-width band).
-public enum RollingQuantileBaseline {
+extension BaselineKind { public static let rollingQuantile = BaselineKind(rawValue: "rolling_quantile") }
+extension BaselineChoice { public static let rolling = BaselineChoice(rawValue: "rolling") }
+
+public struct RollingQuantileBaseline: Baseline {
+    public let kind = BaselineKind.rollingQuantile
+    public let choice = BaselineChoice.rolling
+
+    public func band(_ x: [Double], horizon: Int, levels: [Double], settings: BaselineSettings) -> Result<QuantileBand, BaselineFailure> {
+        Self.forecast(x, horizon: horizon, levels: levels, window: settings.window)
+    }
+
     /// At least two h-step changes for the longest step: `horizon + 2` points in the window.
     public static func minimumPoints(horizon: Int) -> Int { horizon + 2 }
 
