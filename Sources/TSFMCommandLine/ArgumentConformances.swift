@@ -10,7 +10,13 @@ extension Logger.Format: ExpressibleByArgument {}
 extension OnErrorPolicy: ExpressibleByArgument {}
 extension Cadence: ExpressibleByArgument {}
 extension DurationArgument: ExpressibleByArgument {}
-extension BaselineChoice: ExpressibleByArgument {}
+extension BaselineChoice: ExpressibleByArgument {
+    /// Only the names of `allCases` (the struct's own init takes any text).
+    public init?(argument: String) {
+        guard let choice = Self.allCases.first(where: { $0.rawValue == argument }) else { return nil }
+        self = choice
+    }
+}
 extension RuntimeMode: ExpressibleByArgument {}
 extension ConformalMethod: ExpressibleByArgument {}
 extension ConformalSpace: ExpressibleByArgument {}
