@@ -31,7 +31,7 @@ public struct RolloutState: Equatable, Sendable {
         var o = JSONObject()
         o["version"] = .int(Self.formatVersion)
         o["phase"] = .string(setting.phase.rawValue)
-        o["percent"] = .double(setting.percent)
+        o["percent"] = setting.percent.rounded() == setting.percent ? .int(Int(setting.percent)) : .double(setting.percent)
         o["since"] = .string(since.rfc3339)
         o["set_by"] = .string(setBy)
         o["reason"] = .string(reason)
@@ -42,7 +42,7 @@ public struct RolloutState: Equatable, Sendable {
     /// Reads the object the file holds; a message saying what is wrong otherwise.
     public init(_ o: JSONObject) throws(RolloutStateError) {
         guard o["version"]?.int == Self.formatVersion else {
-            throw RolloutStateError("version \(o["version"].map { "\($0)" } ?? "missing") (expected \(Self.formatVersion))")
+            throw RolloutStateError("version \(o["version"].flatMap { try? $0.jsonText() } ?? "missing") (expected \(Self.formatVersion))")
         }
         guard let phaseText = o["phase"]?.string, let phase = RolloutPhase(rawValue: phaseText) else {
             throw RolloutStateError("field 'phase': expected one of \(RolloutPhase.allCases.map(\.rawValue).joined(separator: ", "))")
