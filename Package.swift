@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "tsfm-post", targets: ["tsfm-post"]),
         .executable(name: "tsfm-conformal", targets: ["tsfm-conformal"]),
         .executable(name: "tsfm-eval", targets: ["tsfm-eval"]),
+        .executable(name: "tsfm-gate", targets: ["tsfm-gate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -40,6 +41,7 @@ let package = Package(
         .executableTarget(name: "tsfm-post", dependencies: ["Shared"]),
         .executableTarget(name: "tsfm-conformal", dependencies: ["Shared"]),
         .executableTarget(name: "tsfm-eval", dependencies: ["Shared"]),
+        .executableTarget(name: "tsfm-gate", dependencies: ["Shared"]),
         // Synthetic data generator for `make bench`; deliberately free of ArgumentParser.
         .executableTarget(name: "tsfm-bench", dependencies: ["Shared"]),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),

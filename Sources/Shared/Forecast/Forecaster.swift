@@ -231,12 +231,18 @@ public final class Forecaster {
             }
             totals.model += 1
             if forecast.cached { totals.cached += 1 }
-            let meta = ForecastMeta(
+            var meta = ForecastMeta(
                 runtime: .tollama, modelName: forecast.modelName, modelVersion: forecast.modelVersion,
                 latencyMs: deterministic ? nil : (forecast.latencyMs * 1000).rounded() / 1000,
                 inputLength: request.y.count, transform: request.transform, fallbackUsed: false, fallbackReason: nil,
                 warnings: forecast.warnings, requestId: call.requestId, bandSource: .tsfmRaw, cached: forecast.cached)
             try forecast.band.store(in: &record, field: FieldName.yhatQ)
+            // The baseline's band travels beside the model's (microseconds a record), so the
+            // alert gate can compare the arms and roll back at once (docs/tsfm-gate.md).
+            let baseline = BaselineForecaster.forecast(y: request.y, horizon: request.horizonSteps, levels: request.quantiles,
+                                                       transform: request.transform, settings: settings)
+            try baseline.band.store(in: &record, field: FieldName.yhatQBaseline)
+            meta.baselineModelName = baseline.kind.modelName
             record.set(FieldName.meta, encoded: try meta.encoded())
         }
     }

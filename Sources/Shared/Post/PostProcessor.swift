@@ -51,6 +51,12 @@ public struct PostProcessor {
         let counts = apply(&band)
         totals.records += 1
         try band.store(in: &record, field: FieldName.yhatQ)
+        // The baseline's copy beside a model band gets the same rules; its counts stay out of
+        // the record's (they describe yhat_q).
+        if var copy = try QuantileBand.decode(from: record, field: FieldName.yhatQBaseline, horizon: horizon) {
+            var rules = PostProcessor(minWidth: minWidth, maxWidth: maxWidth)
+            if rules.apply(&copy) != Totals() { try copy.store(in: &record, field: FieldName.yhatQBaseline) }
+        }
 
         for code in Self.warnings(for: counts) where !warnings.contains(.string(code.rawValue)) {
             warnings.append(.string(code.rawValue))
