@@ -32,9 +32,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
             // Release builds use the default -O, not -Ounchecked: bounds and overflow checks stay
-            // on, since this module parses untrusted input. Measured with `make bench`, -O costs
-            // 0-6% CPU time per tool here (docs/decisions.md); a hot loop that ever needs more
-            // uses unchecked operations locally (`&+`, buffer pointers), with a comment why.
+            // on, since this module parses untrusted input. Measured, -O costs 3-9% more instructions
+            // than -Ounchecked (docs/decisions.md); a hot loop that ever needs more speed uses
+            // unchecked operations locally (`&+`, buffer pointers), with a comment why.
         ),
         .executableTarget(name: "tsfm-prep", dependencies: ["Shared"]),
         .executableTarget(name: "tsfm-forecast", dependencies: ["Shared"]),
