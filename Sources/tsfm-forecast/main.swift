@@ -121,8 +121,11 @@ struct ForecastCommand: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-forecast")
-        ToolMain.run(tool: "tsfm-forecast", output: output) {
-            let model = runtime == .baseline ? nil : try tollama.makeRuntime(logger: log, deterministic: deterministic)
+        let metrics = common.metrics.run(tool: "tsfm-forecast", stateDir: tollama.stateDir ?? StateDirOption.defaultPath(),
+                                         output: output, logger: log)
+        ToolMain.run(tool: "tsfm-forecast", output: output, metrics: metrics) {
+            let model = runtime == .baseline ? nil
+                : try tollama.makeRuntime(logger: log, deterministic: deterministic, metrics: metrics?.metrics)
             if runtime == .tollama && model == nil {
                 log.warning("no model runtime is available: every request falls back to a baseline", [])
             }
@@ -130,6 +133,13 @@ struct ForecastCommand: ParsableCommand {
                 policy: ForecastPolicy(mode: runtime, illiquidVolume: illiquidVolume),
                 settings: BaselineSettings(choice: baseline, ewmaHalflife: ewmaHalflife, window: window),
                 runtime: model, deterministic: deterministic, logger: log)
+            forecaster.metrics = metrics?.metrics
+            metrics?.collect { m, _ in
+                let t = forecaster.totals
+                m.stream(StreamTotals(records: t.records - t.badLines, errorRecordsPassed: t.errorRecordsPassed, badLines: t.badLines))
+                m.forecaster(t)
+                TollamaMetrics.report(to: m, configs: (try? tollama.configs()) ?? [], runtime: model, nowMs: Timestamp.now().millis)
+            }
             try forecaster.run(input: NDJSONInput(paths: common.files), output: output, onError: common.onError,
                                progress: ProgressMeter.forTerminal(tool: "tsfm-forecast"))
             if common.summary {

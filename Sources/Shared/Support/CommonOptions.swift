@@ -18,6 +18,8 @@ public struct CommonOptions: ParsableArguments {
     @Flag(help: "Print totals to stderr at the end.")
     public var summary = false
 
+    @OptionGroup(title: "Metrics") public var metrics: MetricsOptions
+
     public init() {}
 
     public func logger(tool: String) -> Logger {
