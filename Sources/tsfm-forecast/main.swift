@@ -21,7 +21,7 @@ struct TsfmForecast: ParsableCommand {
               tsfm-forecast health
             """,
         version: TSFM.version,
-        subcommands: [ForecastCommand.self, HealthCommand.self],
+        subcommands: [ForecastCommand.self, HealthCommand.self, CheckConfigCommand.self],
         defaultSubcommand: ForecastCommand.self
     )
 }
@@ -112,6 +112,8 @@ struct ForecastCommand: ParsableCommand {
 
     @OptionGroup(title: "Tollama") var tollama: TollamaOptions
 
+    @OptionGroup(title: "Licence guard") var licence: ProfileOptions
+
     func validate() throws {
         try FlagRange.check("--ewma-halflife", ewmaHalflife, low: 0, high: 1e6, openLow: true)
         try FlagRange.check("--window", window, 2...ForecastRequest.maxInputLength)
@@ -124,7 +126,18 @@ struct ForecastCommand: ParsableCommand {
         let metrics = common.metrics.run(tool: "tsfm-forecast", stateDir: tollama.stateDir ?? StateDirOption.defaultPath(),
                                          output: output, logger: log)
         ToolMain.run(tool: "tsfm-forecast", output: output, metrics: metrics) {
-            let model = runtime == .baseline ? nil
+            var started: Forecaster?
+            var model: ModelRuntime?
+            metrics?.collect { m, _ in
+                let t = started?.totals ?? Forecaster.Totals()
+                m.stream(StreamTotals(records: t.records - t.badLines, errorRecordsPassed: t.errorRecordsPassed, badLines: t.badLines))
+                m.forecaster(t)
+                TollamaMetrics.report(to: m, configs: (try? tollama.configs()) ?? [], runtime: model, nowMs: Timestamp.now().millis)
+            }
+            // The licence guard stops the run before any input is read or any call is made.
+            let licenceGuard = runtime == .baseline ? nil : try licence.licenceGuard()
+            try licenceGuard?.check(model: tollama.model)
+            model = runtime == .baseline ? nil
                 : try tollama.makeRuntime(logger: log, deterministic: deterministic, metrics: metrics?.metrics)
             if runtime == .tollama && model == nil {
                 log.warning("no model runtime is available: every request falls back to a baseline", [])
@@ -134,12 +147,8 @@ struct ForecastCommand: ParsableCommand {
                 settings: BaselineSettings(choice: baseline, ewmaHalflife: ewmaHalflife, window: window),
                 runtime: model, deterministic: deterministic, logger: log)
             forecaster.metrics = metrics?.metrics
-            metrics?.collect { m, _ in
-                let t = forecaster.totals
-                m.stream(StreamTotals(records: t.records - t.badLines, errorRecordsPassed: t.errorRecordsPassed, badLines: t.badLines))
-                m.forecaster(t)
-                TollamaMetrics.report(to: m, configs: (try? tollama.configs()) ?? [], runtime: model, nowMs: Timestamp.now().millis)
-            }
+            started = forecaster
+            if let licenceGuard { forecaster.modelGuard = { try licenceGuard.check(model: $0, at: $1.description) } }
             try forecaster.run(input: NDJSONInput(paths: common.files), output: output, onError: common.onError,
                                progress: ProgressMeter.forTerminal(tool: "tsfm-forecast"))
             if common.summary {

@@ -46,6 +46,9 @@ public final class Forecaster {
     public private(set) var totals = Totals()
     /// The run's metrics (`--metrics-file`): each forecast's duration by band source.
     public var metrics: RunMetrics?
+    /// The licence guard for the model a request asks for (`model.model_name`): throws (exit 78)
+    /// at that line before anything is sent.
+    public var modelGuard: ((String, SourceLocation) throws -> Void)?
 
     /// Records held while a chunk is being collected.
     enum Held {
@@ -112,6 +115,7 @@ public final class Forecaster {
                 case .model:
                     totals.modelBound += 1
                     let modelName = request.modelName ?? runtime!.defaultModelName
+                    if let modelGuard, request.modelName != nil { try modelGuard(modelName, location) }
                     calls.append(ModelCall(request: request, requestId: requestId, modelName: modelName))
                     held.append(.model(record, request, started: started))
                     if calls.count >= chunkSize || held.count >= holdLimit { try flushChunk(output: output, onError: onError) }
