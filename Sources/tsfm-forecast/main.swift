@@ -50,8 +50,8 @@ struct ForecastCommand: ParsableCommand {
             breaker opens for --breaker-cooldown (circuit_open), then one trial call
             decides (other runs wait for it). When more than --baseline-only-share
             of the requests of the last --baseline-only-window fell back, later runs
-            go baseline-only until a health probe reaches the daemon after the
-            cool-down. Identical requests within --cache-ttl are answered from the
+            go baseline-only until a health probe (at most every --probe-interval,
+            30s) reaches the daemon. Identical requests within --cache-ttl are answered from the
             cache (meta.cached true). The breaker, the history (both per daemon URL)
             and the cache live in --state-dir, shared by every run. The bearer token
             comes from TOLLAMA_API_KEY only and is never shown.
