@@ -9,7 +9,7 @@ struct TsfmConformal: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-conformal"))
     }
 
     static let configuration = CommandConfiguration(

@@ -6,7 +6,7 @@ struct TsfmEval: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-eval"))
     }
 
     static let configuration = CommandConfiguration(

@@ -6,7 +6,7 @@ struct TsfmForecast: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-forecast"))
     }
 
     static let configuration = CommandConfiguration(

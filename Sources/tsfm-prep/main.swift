@@ -6,7 +6,7 @@ struct TsfmPrep: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-prep"))
     }
 
     static let configuration = CommandConfiguration(

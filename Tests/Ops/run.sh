@@ -102,7 +102,7 @@ read -r p f < <(sed -n 's/^checks: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p
 if [ -n "${p:-}" ]; then passed=$((passed + p)); failed=$((failed + f)); else fail "Tests/Ops/check.py did not finish"; tail -5 "$tmp/check"; fi
 
 if [ -x "$BIN/tsfm-forecast" ]; then
-  for script in Tests/Ops/metrics-pipeline.sh Tests/Ops/licence-guard.sh Tests/Ops/workflow.sh; do
+  for script in Tests/Ops/metrics-pipeline.sh Tests/Ops/licence-guard.sh Tests/Ops/config.sh Tests/Ops/workflow.sh; do
     [ -x "$script" ] || continue
     "$script" "$BIN" >"$tmp/out" 2>&1
     grep -v '^ok ' "$tmp/out" | grep -v ': [0-9]* passed, [0-9]* failed$'

@@ -12,7 +12,11 @@ public struct CheckConfigCommand: ParsableCommand {
             --model as a forecast run would under --profile: research-only or
             unlisted models are refused in prod. Reads no input, calls no daemon.
 
+            With --config (or $TSFM_CONFIG) the file is checked too: an unknown
+            key or a value of the wrong type exits 78 naming the key and the file.
+
             Examples:
+              tsfm-forecast check-config --profile prod --config /etc/tsfm/config.json
               tsfm-forecast check-config --profile prod --model-registry ops/models.json
               tsfm-forecast check-config --profile prod --model moirai-2.0-R-small   # exit 78
             """
@@ -21,6 +25,8 @@ public struct CheckConfigCommand: ParsableCommand {
     @OptionGroup(title: "Tollama") var tollama: TollamaOptions
 
     @OptionGroup(title: "Licence guard") var licence: ProfileOptions
+
+    @OptionGroup(title: "Configuration") var configuration: ConfigOptions
 
     public init() {}
 

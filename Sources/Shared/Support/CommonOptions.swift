@@ -20,6 +20,8 @@ public struct CommonOptions: ParsableArguments {
 
     @OptionGroup(title: "Metrics") public var metrics: MetricsOptions
 
+    @OptionGroup(title: "Configuration") public var configuration: ConfigOptions
+
     public init() {}
 
     public func logger(tool: String) -> Logger {
