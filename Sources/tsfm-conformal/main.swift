@@ -198,8 +198,10 @@ struct Fit: ParsableCommand {
             let stream = common.stream(tool: tool, output: output)
             var fit = FitMetrics()
             fit.target = target
+            var reportRows = 0
             metrics?.collect { m, status in
                 m.stream(stream.totals)
+                m.add("tsfm_records_out_total", [], reportRows)
                 fit.refused = status == .refitRefused
                 fit.report(to: m)
             }
@@ -242,7 +244,9 @@ struct Fit: ParsableCommand {
             fit.asOf = history.window()?.asOf
             if report, let holdout {
                 switch format {
-                case .ndjson: try output.write(bytes: try holdout.ndjson())
+                case .ndjson:
+                    try output.write(bytes: try holdout.ndjson())
+                    reportRows = holdout.rows.count
                 case .table: try output.write(bytes: Array(holdout.table().utf8))
                 }
             }

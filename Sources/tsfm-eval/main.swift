@@ -125,10 +125,11 @@ struct Score: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-eval")
-        let metrics = common.metrics.run(tool: "tsfm-eval", stateDir: state.path, output: output, logger: log)
+        // A partial is half a job: the merge that completes it reports (docs/metrics.md).
+        let metrics = partial ? nil : common.metrics.run(tool: "tsfm-eval", stateDir: state.path, output: output, logger: log)
         ToolMain.run(tool: "tsfm-eval", output: output, metrics: metrics) {
             var settings = EvalSettings()
-            settings.forMetrics = metrics != nil && !partial
+            settings.forMetrics = metrics != nil
             settings.groupBy = try keys()
             settings.move = move
             settings.followThroughSeconds = followthrough.seconds
