@@ -29,6 +29,8 @@ public final class Forecaster {
         public var degenerate = 0
         /// Fallbacks by reason code.
         public var fallbackReasons: [String: Int] = [:]
+        /// Requests the policy sent toward the model, however they were served.
+        public var modelBound = 0
         public init() {}
 
         public var fallbacks: Int { fallbackReasons.values.reduce(0, +) }
@@ -42,6 +44,11 @@ public final class Forecaster {
     let clock: () -> UInt64
     var ids: RequestIdSource
     public private(set) var totals = Totals()
+    /// The run's metrics (`--metrics-file`): each forecast's duration by band source.
+    public var metrics: RunMetrics?
+    /// The licence guard for the model a request asks for (`model.model_name`): throws (exit 78)
+    /// at that line before anything is sent.
+    public var modelGuard: ((String, SourceLocation) throws -> Void)?
 
     /// Records held while a chunk is being collected.
     enum Held {
@@ -106,7 +113,9 @@ public final class Forecaster {
                 let requestId = ids.next(for: record.line)
                 switch policy.route(request, runtimeAvailable: runtime != nil) {
                 case .model:
+                    totals.modelBound += 1
                     let modelName = request.modelName ?? runtime!.defaultModelName
+                    if let modelGuard, request.modelName != nil { try modelGuard(modelName, location) }
                     calls.append(ModelCall(request: request, requestId: requestId, modelName: modelName))
                     held.append(.model(record, request, started: started))
                     if calls.count >= chunkSize || held.count >= holdLimit { try flushChunk(output: output, onError: onError) }
@@ -210,6 +219,7 @@ public final class Forecaster {
             fallbackReason: reason, warnings: warnings, requestId: requestId, bandSource: .baseline)
         try forecast.band.store(in: &record, field: FieldName.yhatQ)
         record.set(FieldName.meta, encoded: try meta.encoded())
+        requestDone(request, meta, seconds: Double(clock() &- started) / 1e9)
     }
 
     /// Uses the model's band, or a baseline with the outcome's reason when the model failed or
@@ -244,6 +254,7 @@ public final class Forecaster {
             try baseline.band.store(in: &record, field: FieldName.yhatQBaseline)
             meta.baselineModelName = baseline.kind.modelName
             record.set(FieldName.meta, encoded: try meta.encoded())
+            requestDone(request, meta, seconds: forecast.cached ? 0 : forecast.latencyMs / 1000)
         }
     }
 

@@ -11,6 +11,8 @@ public struct PostProcessor {
         public var crossingsFixed = 0
         public var expanded = 0
         public var clamped = 0
+        /// Horizon steps of the bands checked (the metrics' `tsfm_band_steps_total`).
+        public var steps = 0
         public init() {}
     }
 
@@ -92,6 +94,7 @@ public struct PostProcessor {
         totals.crossingsFixed += counts.crossingsFixed
         totals.expanded += counts.expanded
         totals.clamped += counts.clamped
+        totals.steps += band.values.first?.count ?? 0
         return counts
     }
 }

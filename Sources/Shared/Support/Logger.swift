@@ -45,6 +45,9 @@ public struct Logger: Sendable {
     public func warning(_ message: String, _ fields: [(String, JSONValue)] = []) { log(.warning, message, fields) }
     public func error(_ message: String, _ fields: [(String, JSONValue)] = []) { log(.error, message, fields) }
 
+    /// Whether an event at `level` would be written (to skip building its fields).
+    public func shows(_ level: Level) -> Bool { !muted && level >= self.level }
+
     public func log(_ level: Level, _ message: String, _ fields: [(String, JSONValue)]) {
         guard !muted, level >= self.level else { return }
         emit(line(level: level.rawValue, message: message, fields))
