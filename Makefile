@@ -33,7 +33,7 @@ test: test-deps
 	$(SWIFT) test --skip-build
 	Tests/Golden/run.sh $(DEBUG_BIN)
 	Tests/ScaleOut/run.sh $(DEBUG_BIN)
-	Tests/Ops/run.sh
+	Tests/Ops/run.sh $(DEBUG_BIN)
 
 # tsfm-forecast against the real tollama daemon (mock model), installed into .build/tollama-venv
 # from $(TOLLAMA_SRC) or ../shared/vendor/tollama-*.tar.gz; skips, saying so, when neither exists.
@@ -84,7 +84,7 @@ install: release
 # The alert rules (promtool check/test rules), the metrics fixtures against docs/metrics.md and
 # ops/models.json; installs promtool (Debian package prometheus) when missing. Part of `make test`.
 test-ops:
-	Tests/Ops/run.sh
+	Tests/Ops/run.sh $(DEBUG_BIN)
 
 # `make install` into a temporary prefix: no libswift in ldd, runs with the toolchain hidden,
 # completions and man pages present. Reuses the release build of `make demo` (.ci/run).

@@ -21,6 +21,7 @@ let package = Package(
         .executable(name: "tsfm-post", targets: ["tsfm-post"]),
         .executable(name: "tsfm-conformal", targets: ["tsfm-conformal"]),
         .executable(name: "tsfm-eval", targets: ["tsfm-eval"]),
+        .executable(name: "tsfm-gate", targets: ["tsfm-gate"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -36,9 +37,9 @@ let package = Package(
         .target(
             name: "TSFMCore"
             // Release builds use the default -O, not -Ounchecked: bounds and overflow checks stay
-            // on, since this module parses untrusted input. Measured with `make bench`, -O costs
-            // 0-6% CPU time per tool here (docs/decisions.md); a hot loop that ever needs more
-            // uses unchecked operations locally (`&+`, buffer pointers), with a comment why.
+            // on, since this module parses untrusted input. Measured, -O costs 3-9% more instructions
+            // than -Ounchecked (docs/decisions.md); a hot loop that ever needs more speed uses
+            // unchecked operations locally (`&+`, buffer pointers), with a comment why.
         ),
         // The tollama daemon's client (HTTP over libcurl, breaker, cache, batching): the only
         // module that links libcurl, so only tsfm-forecast does.
@@ -52,6 +53,7 @@ let package = Package(
         tool("tsfm-post"),
         tool("tsfm-conformal"),
         tool("tsfm-eval"),
+        tool("tsfm-gate"),
         // Synthetic data generator for `make bench`; deliberately free of ArgumentParser.
         .executableTarget(name: "tsfm-bench", dependencies: ["TSFMCore"]),
         .testTarget(name: "TSFMTests", dependencies: ["TSFMCore", "TollamaClient", "TSFMCommandLine"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: the whole job on the bundled examples, end to end:
-#   quotes → prep → forecast → post → conformal (fit on a backtest, apply live) → eval.
+#   quotes → prep → forecast → post → conformal (fit on a backtest, apply live) → eval → gate.
 # It runs without a daemon (baselines). When tollama answers on the default address (or
 # TOLLAMA_BASE_URL), tsfm-forecast uses it for the eligible markets, asking for the model in
 # TSFM_MODEL (default chronos2): `tollama pull mock`, then `TSFM_MODEL=mock make demo`.
@@ -77,5 +77,23 @@ while IFS= read -r line; do
   fb=$(grep -o '"fallback_reason":[^,]*' <<<"$line" | head -1 | cut -d: -f2 | tr -d '"')
   printf '%-17s %-20s %.4f / %.4f / %.4f   %s\n' "$id" "$src" "$lo" "$mid" "$hi" "$fb"
 done < "$OUT/live.forecasts.ndjson"
+
+step "7. The alert gate on an earlier live cycle (as of 16:00, 8h before the quotes end), judged against the prices that followed (tsfm-gate alerts --quotes)"
+# The latest cycle has no realized future yet; this one has its hour and the 6h after it, so each
+# alert also says whether the move followed. No rollout is recorded in the demo's state dir, so
+# the phase is shadow: baseline-band alerts are live, TSFM-band alerts are written beside them as
+# shadows (a market a baseline served falls back to the baseline band: band_source_fallback).
+tsfm-prep --as-of 2026-11-23T16:00:00Z --markets "$M" "$Q" \
+  | forecast --log-format text \
+  | tsfm-post \
+  | tsfm-conformal apply --params "$OUT/params/latest" > "$OUT/earlier.forecasts.ndjson"
+tsfm-gate alerts --quotes "$Q" --summary --log-format text "$OUT/earlier.forecasts.ndjson" > "$OUT/alerts.ndjson"
+tsfm-gate status
+echo "market            breach time           dir    y       band (lo / hi)     source               arm       shadow follow-through"
+while IFS= read -r line; do
+  field() { grep -o "\"$1\":[^,}]*" <<<"$line" | head -1 | cut -d: -f2- | tr -d '"'; }
+  printf '%-17s %-21s %-6s %-7s %.4f / %.4f    %-20s %-9s %-6s %s\n' "$(field market_id)" "$(field breach_ts)" "$(field direction)" \
+    "$(field y)" "$(field lo)" "$(field hi)" "$(field band_source)" "$(field arm)" "$(field shadow)" "$(field followthrough)"
+done < "$OUT/alerts.ndjson"
 echo
-echo "All outputs are in $OUT/ (reports: ${reports[*]})."
+echo "All outputs are in $OUT/ (reports: ${reports[*]}; alerts: $OUT/alerts.ndjson)."

@@ -19,6 +19,10 @@ public struct CommonOptions: ParsableArguments {
     @Flag(help: "Print totals to stderr at the end.")
     public var summary = false
 
+    @OptionGroup(title: "Metrics") public var metrics: MetricsOptions
+
+    @OptionGroup(title: "Configuration") public var configuration: ConfigOptions
+
     public init() {}
 
     public func logger(tool: String) -> Logger {

@@ -27,13 +27,15 @@ public enum ToolMain {
         Logger.writeStderr(TerminalText.escaped(error.line(tool: tool)) + "\n")
     }
 
-    public static func run(tool: String, output: OutputSink, _ body: () throws -> ExitStatus) -> Never {
+    /// `metrics` (the run's `--metrics-file`) is written at the end, whatever the status.
+    public static func run(tool: String, output: OutputSink, metrics: MetricsRun? = nil, _ body: () throws -> ExitStatus) -> Never {
         System.ignoreBrokenPipe()
         var status: ExitStatus
         do {
             status = try body()
             try output.flush()
         } catch is BrokenPipe {
+            metrics?.finish(status: .success)
             exit(0)
         } catch let error as ToolError {
             try? output.flush()
@@ -48,6 +50,7 @@ public enum ToolMain {
             Logger.writeStderr("\(tool): internal error: \(error)\n")
             status = .software
         }
+        metrics?.finish(status: status)
         exit(status.rawValue)
     }
 }

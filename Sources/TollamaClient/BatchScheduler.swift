@@ -97,6 +97,8 @@ final class BatchScheduler: ExchangeScheduler {
 
     func retryOrFail(_ i: Int, now: Double, reason: FallbackReason, detail: String) {
         if items[i].attempts < runtime.config.retries {
+            runtime.config.metrics?.add("tsfm_tollama_call_errors_total", [("reason", reason.rawValue)])
+            runtime.config.metrics?.add("tsfm_tollama_retries_total")
             items[i].attempts += 1
             items[i].inFlight = false
             items[i].readyAt = now + runtime.jitteredBackoff()
@@ -108,6 +110,7 @@ final class BatchScheduler: ExchangeScheduler {
 
     /// Every failed call is logged at info, whatever happens next.
     func fail(_ i: Int, reason: FallbackReason, detail: String, success: Bool?) {
+        runtime.config.metrics?.add("tsfm_tollama_call_errors_total", [("reason", reason.rawValue)])
         runtime.logger.info("tollama call failed", [("reason", .string(reason.rawValue)), ("detail", .string(detail)),
                                                     ("series", .int(items[i].calls.count))])
         finish(i, .failure(reason, detail: detail), success: success)
@@ -117,6 +120,7 @@ final class BatchScheduler: ExchangeScheduler {
     func detail(_ body: [UInt8]) -> String { runtime.config.redact(TollamaWire.detail(body)) }
 
     func complete(token i: Int, result: HTTPResult, now: Double) {
+        countCall(i, result: result, now: now)
         switch result {
         case .failure(let failure):
             switch failure.kind {
@@ -139,10 +143,14 @@ final class BatchScheduler: ExchangeScheduler {
                 items[i].done = true
                 items[i].inFlight = false
                 let anySuccess = results.contains { if case .success = $0 { return true } else { return false } }
+                if !anySuccess {
+                    runtime.config.metrics?.add("tsfm_tollama_call_errors_total", [("reason", FallbackReason.tollamaInvalidResponse.rawValue)])
+                }
                 callResults.append(anySuccess)
                 consecutiveFailures = anySuccess ? 0 : consecutiveFailures + 1
                 if !anySuccess { runtime.logger.info("tollama answer unusable", [("detail", .string(describe(results.first)))]) }
             case 401, 403:
+                runtime.config.metrics?.add("tsfm_tollama_call_errors_total", [("reason", FallbackReason.tollamaHTTP(status).rawValue)])
                 refuse(i, .auth(status: status, detail: detail(body), tokenSet: runtime.config.token != nil))
             case 404:
                 let detail = detail(body)
@@ -152,11 +160,13 @@ final class BatchScheduler: ExchangeScheduler {
                     items[i].readyAt = now
                     runtime.logger.info("/api/forecast is missing; using /v1/forecast for the rest of the run")
                 } else if detail.contains("not installed") {
+                    runtime.config.metrics?.add("tsfm_tollama_call_errors_total", [("reason", FallbackReason.modelNotInstalled.rawValue)])
                     refuse(i, .modelNotInstalled(calls[items[i].calls[0]].modelName, detail: detail))
                 } else {
                     fail(i, reason: .tollamaHTTP(404), detail: detail, success: nil)
                 }
             case 409 where TollamaConfigProblem.isLicenseRefusal(TollamaWire.detail(body)):
+                runtime.config.metrics?.add("tsfm_tollama_call_errors_total", [("reason", FallbackReason.tollamaHTTP(409).rawValue)])
                 refuse(i, .licenseNotAccepted(calls[items[i].calls[0]].modelName, detail: detail(body)))
             case 429, 503:
                 runtime.limit.overloaded(startedAt: items[i].startedAt, now: now)
@@ -169,6 +179,16 @@ final class BatchScheduler: ExchangeScheduler {
                 fail(i, reason: .tollamaHTTP(status), detail: detail(body), success: status >= 500 ? false : nil)
             }
         }
+    }
+
+    /// Counts a finished call and observes its duration: every answer or failure except the
+    /// plain 404 that switches the run to `/v1/forecast` (the repeat is the call).
+    func countCall(_ i: Int, result: HTTPResult, now: Double) {
+        guard let metrics = runtime.config.metrics else { return }
+        if case .response(404, let body) = result, !items[i].usedV1, detail(body) == "Not Found" { return }
+        metrics.add("tsfm_tollama_calls_total")
+        metrics.add("tsfm_tollama_series_sent_total", [], items[i].calls.count)
+        metrics.observe("tsfm_tollama_call_duration_seconds", seconds: now - items[i].startedAt)
     }
 
     func describe(_ outcome: ModelOutcome?) -> String {

@@ -63,7 +63,7 @@ public struct DaemonHealth {
         out["breaker"] = .object(breaker)
         let recent = history.totals(nowMs: now, windowMs: Int64(config.baselineOnlyWindow * 1000))
         out["baseline_only_mode"] = .object(JSONObject([
-            ("state", .string(history.phase(nowMs: now, cooldownSeconds: config.breakerCooldown).rawValue)),
+            ("state", .string(history.phase(nowMs: now, cooldownSeconds: config.probeInterval).rawValue)),
             ("since_ms", history.baselineOnlySinceMs.map { .int(Int($0)) } ?? .null),
             ("recent_requests", .int(recent.requests)), ("recent_fallbacks", .int(recent.fallbacks)),
         ]))

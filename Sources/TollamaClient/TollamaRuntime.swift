@@ -33,6 +33,10 @@ public struct TollamaConfig: Sendable {
     public var baselineOnlyMinRequests = 5
     /// From `TOLLAMA_API_KEY` only; never logged, never in an error or a record.
     public var token: String?
+    /// Where calls, errors, retries and durations are counted (`--metrics-file`); nil: nowhere.
+    public var metrics: RunMetrics?
+    /// While in baseline-only mode, the least time between two health probes (`--probe-interval`).
+    public var probeInterval = 30.0
     public init() {}
 
     /// The base URL joined with `path`.
@@ -137,7 +141,13 @@ public final class TollamaRuntime: ModelRuntime {
         // One key per call (nil with the cache off), for the lookup and for storing the answer.
         let keys = calls.map(cache.key(for:))
         for (i, call) in calls.enumerated() {
-            if let key = keys[i], let hit = cache.lookup(call, key: key, nowMs: now) { outcomes[i] = .success(hit) } else { pending.append(i) }
+            if keys[i] != nil { config.metrics?.add("tsfm_tollama_cache_lookups_total") }
+            if let key = keys[i], let hit = cache.lookup(call, key: key, nowMs: now) {
+                config.metrics?.add("tsfm_tollama_cache_hits_total")
+                outcomes[i] = .success(hit)
+            } else {
+                pending.append(i)
+            }
         }
         if !pending.isEmpty && isBaselineOnly(nowMs: now) {
             for i in pending {
@@ -298,9 +308,11 @@ public final class TollamaRuntime: ModelRuntime {
         let results = isTrial && healthy && scheduler.callResults.isEmpty ? [true] : scheduler.callResults
         let record: (inout BreakerState) -> Void = { state in
             if isTrial { state.trialStartedMs = nil }
+            let wasOpen = state.openedAtMs != nil
             for success in results {
                 state.record(success: success, nowMs: self.wallClockMs(), threshold: self.config.breakerFailures)
             }
+            if !wasOpen && state.openedAtMs != nil { self.config.metrics?.add("tsfm_tollama_breaker_opens_total") }
         }
         if config.stateDir == nil {
             record(&memoryBreaker)
@@ -356,7 +368,7 @@ public final class TollamaRuntime: ModelRuntime {
         if let decided = baselineOnly { return decided }
         let state = history.load()
         var decided = state.baselineOnlySinceMs != nil
-        if decided && state.probeDue(nowMs: nowMs, cooldownSeconds: config.breakerCooldown) {
+        if decided && state.probeDue(nowMs: nowMs, cooldownSeconds: config.probeInterval) {
             let probe = DaemonProbe.run(transport, config: config)
             let reached = probe.verdict != .unreachable
             if probe.installed != nil { installed = .some(probe.installed) }
@@ -377,7 +389,7 @@ public final class TollamaRuntime: ModelRuntime {
         }
         if decided {
             logger.warning("baseline-only mode: recent runs mostly fell back, so this run does not call tollama", [
-                ("until", .string("a health probe succeeds, at most every \(config.breakerCooldown)s")),
+                ("until", .string("a health probe succeeds, at most every \(config.probeInterval)s")),
                 ("state_dir", .string(config.stateDir ?? "")), ("url", .string(config.baseURL)),
             ])
         }
@@ -400,7 +412,7 @@ public final class TollamaRuntime: ModelRuntime {
             if turnedOn == true {
                 logger.warning("most recent requests fell back: later runs go baseline-only until tollama's health probe succeeds", [
                     ("share_above", .double(config.baselineOnlyShare)), ("window_s", .double(config.baselineOnlyWindow)),
-                    ("probe_after_s", .double(config.breakerCooldown)), ("url", .string(config.baseURL)),
+                    ("probe_after_s", .double(config.probeInterval)), ("url", .string(config.baseURL)),
                 ])
             }
         } catch {

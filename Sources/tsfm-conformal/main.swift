@@ -10,7 +10,7 @@ struct TsfmConformal: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-conformal"))
     }
 
     static let configuration = CommandConfiguration(
@@ -86,6 +86,7 @@ struct Fit: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var stateDirOption: StateDirOption
 
     @Option(help: "Write the parameter file here (atomically).")
     var out: String?
@@ -166,7 +167,8 @@ struct Fit: ParsableCommand {
         let tool = "tsfm-conformal"
         let output = OutputSink()
         let log = common.logger(tool: tool)
-        ToolMain.run(tool: tool, output: output) {
+        let metrics = partial || merge ? nil : common.metrics.run(tool: "tsfm-conformal fit", stateDir: stateDirOption.path, output: output, logger: log)
+        ToolMain.run(tool: tool, output: output, metrics: metrics) {
             var settings = FitSettings()
             settings.method = method
             settings.space = space
@@ -181,6 +183,15 @@ struct Fit: ParsableCommand {
             settings.keepBands = report || outDir != nil || partial
             let history = CalibrationSet(settings: settings)
             let stream = common.stream(tool: tool, output: output)
+            var fit = FitMetrics()
+            fit.target = target
+            var reportRows = 0
+            metrics?.collect { m, status in
+                m.stream(stream.totals)
+                m.add("tsfm_records_out_total", [], reportRows)
+                fit.refused = status == .refitRefused
+                fit.report(to: m)
+            }
             var merged: CalibrationPartial.Totals?
             if merge {
                 let paths = common.files.isEmpty ? ["-"] : common.files
@@ -215,14 +226,22 @@ struct Fit: ParsableCommand {
                 throw ToolError(.noInput, "no record with y_future and as_of_ts in the input: nothing to fit (score forecasts first: tsfm-prep --backtest, or tsfm-prep actuals)")
             }
             let holdout = report || outDir != nil ? history.report(tolerance: tolerance) : nil
+            fit.holdout = holdout
+            fit.records = history.recordsInWindow()
+            fit.asOf = history.window()?.asOf
             if report, let holdout {
                 switch format {
-                case .ndjson: try output.write(bytes: try holdout.ndjson())
+                case .ndjson:
+                    try output.write(bytes: try holdout.ndjson())
+                    reportRows = holdout.rows.count
                 case .table: try output.write(bytes: Array(holdout.table().utf8))
                 }
             }
             var written: ConformalParameters?
             if out != nil || outDir != nil, let parameters = history.parameters() {
+                fit.groups = parameters.groups.count
+                fit.belowMinSamples = parameters.belowMinSamples.count
+                fit.asOf = parameters.asOf
                 if let out { try ParameterStore.write(parameters, to: out) }
                 if let outDir {
                     // A first fit has nothing to protect: what it misses is a warning, not a refusal.
@@ -233,6 +252,7 @@ struct Fit: ParsableCommand {
                                         + problems.joined(separator: "; ") + " (--force replaces it anyway)")
                     }
                     let path = try ParameterStore.write(parameters, toDirectory: outDir)
+                    fit.promoted = true
                     for problem in problems { log.warning(current == nil ? "first fit in \(outDir): \(problem)" : "--force: \(problem)") }
                     log.info("parameters written", [("file", .string(path))])
                 }
@@ -303,6 +323,7 @@ struct Apply: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var stateDirOption: StateDirOption
 
     @Option(help: "Parameter file, a parameter directory, or its 'latest' pointer.")
     var params: String
@@ -342,7 +363,8 @@ struct Apply: ParsableCommand {
         let tool = "tsfm-conformal"
         let output = OutputSink()
         let log = common.logger(tool: tool)
-        ToolMain.run(tool: tool, output: output) {
+        let metrics = common.metrics.run(tool: "tsfm-conformal apply", stateDir: stateDirOption.path, output: output, logger: log)
+        ToolMain.run(tool: tool, output: output, metrics: metrics) {
             let parameters = try ParameterStore.load(params)
             var adaptation: OnlineCalibration?
             let statePath = adapt ? (state ?? ParameterStore.defaultStatePath(params: params)) : nil
@@ -369,6 +391,10 @@ struct Apply: ParsableCommand {
                 sideBadLines = side.totals.badLines
             }
             let stream = common.stream(tool: tool, output: output)
+            metrics?.collect { m, _ in
+                m.stream(stream.totals)
+                m.conformalApply(applier.totals, paramsAsOf: parameters.asOf, adaptation: applier.adaptation)
+            }
             try stream.map { record, _ in try applier.process(&record) }
             if let statePath, let adaptation = applier.adaptation {
                 try ParameterStore.writeState(try adaptation.encoded(), to: statePath)

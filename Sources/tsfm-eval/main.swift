@@ -7,7 +7,7 @@ struct TsfmEval: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-eval"))
     }
 
     static let configuration = CommandConfiguration(
@@ -63,6 +63,7 @@ struct Score: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var state: StateDirOption
 
     @Option(help: "Group rows by any of: band_source, runtime, model, step, liquidity_bucket, tte_bucket, category, market_id.",
             transform: NameList<EvalGroupKey>.parse)
@@ -116,8 +117,11 @@ struct Score: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-eval")
-        ToolMain.run(tool: "tsfm-eval", output: output) {
+        // A partial is half a job: the merge that completes it reports (docs/metrics.md).
+        let metrics = partial ? nil : common.metrics.run(tool: "tsfm-eval", stateDir: state.path, output: output, logger: log)
+        ToolMain.run(tool: "tsfm-eval", output: output, metrics: metrics) {
             var settings = EvalSettings()
+            settings.forMetrics = metrics != nil
             settings.groupBy = groupBy.names
             settings.move = move
             settings.followThroughSeconds = followthrough.seconds
@@ -127,6 +131,10 @@ struct Score: ParsableCommand {
             settings.both = both
             settings.tolerance = tolerance
             let run = EvalRun(settings: settings, onError: common.onError, logger: log, reportPath: report)
+            metrics?.collect { m, status in
+                m.stream(StreamTotals(records: run.records, errorRecordsPassed: run.errorRecords, badLines: run.badLines))
+                if status != .noInput { m.evaluation(run.evaluator) }
+            }
             try run.execute(stream: common.stream(tool: "tsfm-eval", output: output))
             if partial {
                 var counts = EvalPartial.Counts()

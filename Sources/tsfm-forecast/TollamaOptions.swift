@@ -27,6 +27,9 @@ public struct TollamaOptions: ParsableArguments {
     @Option(help: "How long an open breaker sends everything to the baseline.")
     public var breakerCooldown: DurationArgument = DurationArgument(seconds: 120, text: "120s")
 
+    @Option(help: "In baseline-only mode, the least time between two health probes of the daemon (the plan's 30s).")
+    public var probeInterval: DurationArgument = DurationArgument(seconds: 30, text: "30s")
+
     @Option(help: "Where the breaker, fallback history and cache live (default $XDG_STATE_HOME/tsfm, else ~/.local/state/tsfm).")
     public var stateDir: String?
 
@@ -53,7 +56,7 @@ public struct TollamaOptions: ParsableArguments {
     public func validate() throws {
         guard timeout > 0, timeout <= 3600 else { throw ValidationError("--timeout must be in (0, 3600] seconds") }
         guard timeoutPerSeries >= 0, timeoutPerSeries <= 60 else { throw ValidationError("--timeout-per-series must be in [0, 60] seconds") }
-        for (flag, d) in [("--breaker-cooldown", breakerCooldown), ("--cache-ttl", cacheTTL), ("--baseline-only-window", baselineOnlyWindow)] {
+        for (flag, d) in [("--breaker-cooldown", breakerCooldown), ("--cache-ttl", cacheTTL), ("--baseline-only-window", baselineOnlyWindow), ("--probe-interval", probeInterval)] {
             guard d.seconds <= 1e9 else { throw ValidationError("\(flag) must be at most 1e9 seconds") }
         }
         guard retries >= 0 else { throw ValidationError("--retries must not be negative") }
@@ -80,6 +83,7 @@ public struct TollamaOptions: ParsableArguments {
         c.cacheTTL = noCache ? 0 : cacheTTL.seconds
         c.baselineOnlyShare = baselineOnlyShare
         c.baselineOnlyWindow = baselineOnlyWindow.seconds
+        c.probeInterval = probeInterval.seconds
         c.token = try TollamaConfig.token(System.environment("TOLLAMA_API_KEY"))
         return c
     }
@@ -104,10 +108,15 @@ public struct TollamaOptions: ParsableArguments {
     }
 
     /// The runtime: one daemon's, or a pool over several.
-    public func makeRuntime(logger: Logger, deterministic: Bool) throws -> ModelRuntime {
+    public func makeRuntime(logger: Logger, deterministic: Bool, metrics: RunMetrics? = nil) throws -> ModelRuntime {
         // --deterministic fixes the retry jitter too; otherwise the runtime seeds from time and pid.
-        let config = try config()
-        let configs = try self.configs()
+        var config = try config()
+        config.metrics = metrics
+        let configs = try self.configs().map { c -> TollamaConfig in
+            var c = c
+            c.metrics = metrics
+            return c
+        }
         if configs.count > 1 { return TollamaPool(configs: configs, logger: logger, seed: deterministic ? 0x7011_a3a : nil) }
         return deterministic ? TollamaRuntime(config: config, logger: logger, seed: 0x7011_a3a) : TollamaRuntime(config: config, logger: logger)
     }

@@ -8,7 +8,7 @@ struct TsfmForecast: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-forecast"))
     }
 
     static let configuration = CommandConfiguration(
@@ -23,7 +23,7 @@ struct TsfmForecast: ParsableCommand {
               tsfm-forecast health
             """,
         version: TSFM.version,
-        subcommands: [ForecastCommand.self, HealthCommand.self],
+        subcommands: [ForecastCommand.self, HealthCommand.self, CheckConfigCommand.self],
         defaultSubcommand: ForecastCommand.self
     )
 }
@@ -52,8 +52,8 @@ struct ForecastCommand: ParsableCommand {
             breaker opens for --breaker-cooldown (circuit_open), then one trial call
             decides (other runs wait for it). When more than --baseline-only-share
             of the requests of the last --baseline-only-window fell back, later runs
-            go baseline-only until a health probe reaches the daemon after the
-            cool-down. Identical requests within --cache-ttl are answered from the
+            go baseline-only until a health probe (at most every --probe-interval,
+            30s) reaches the daemon. Identical requests within --cache-ttl are answered from the
             cache (meta.cached true). The breaker, the history (both per daemon URL)
             and the cache live in --state-dir, shared by every run. The bearer token
             comes from TOLLAMA_API_KEY only and is never shown.
@@ -114,6 +114,8 @@ struct ForecastCommand: ParsableCommand {
 
     @OptionGroup(title: "Tollama") var tollama: TollamaOptions
 
+    @OptionGroup(title: "Licence guard") var licence: ProfileOptions
+
     func validate() throws {
         try FlagRange.check("--ewma-halflife", ewmaHalflife, low: 0, high: 1e6, openLow: true)
         try FlagRange.check("--window", window, 2...ForecastRequest.maxInputLength)
@@ -123,12 +125,32 @@ struct ForecastCommand: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-forecast")
-        ToolMain.run(tool: "tsfm-forecast", output: output) {
-            let model = runtime == .baseline ? nil : try tollama.makeRuntime(logger: log, deterministic: deterministic)
+        let metrics = common.metrics.run(tool: "tsfm-forecast", stateDir: tollama.stateDir ?? StateDirOption.defaultPath(),
+                                         output: output, logger: log)
+        ToolMain.run(tool: "tsfm-forecast", output: output, metrics: metrics) {
+            var started: Forecaster?
+            var model: ModelRuntime?
+            metrics?.collect { m, _ in
+                let t = started?.totals ?? Forecaster.Totals()
+                m.stream(StreamTotals(records: t.records - t.badLines, errorRecordsPassed: t.errorRecordsPassed, badLines: t.badLines))
+                m.forecaster(t)
+                TollamaMetrics.report(to: m, configs: (try? tollama.configs()) ?? [], runtime: model, nowMs: Timestamp.now().millis)
+            }
+            // The licence guard stops the run before any input is read or any call is made.
+            let licenceGuard = runtime == .baseline ? nil : try licence.licenceGuard()
+            try licenceGuard?.check(model: tollama.model)
+            model = runtime == .baseline ? nil
+                : try tollama.makeRuntime(logger: log, deterministic: deterministic, metrics: metrics?.metrics)
+            if runtime == .tollama && model == nil {
+                log.warning("no model runtime is available: every request falls back to a baseline", [])
+            }
             let forecaster = Forecaster(
                 policy: ForecastPolicy(mode: runtime, illiquidVolume: illiquidVolume),
                 settings: BaselineSettings(choice: baseline, ewmaHalflife: ewmaHalflife, window: window),
                 runtime: model, deterministic: deterministic, logger: log)
+            forecaster.metrics = metrics?.metrics
+            started = forecaster
+            if let licenceGuard { forecaster.modelGuard = { try licenceGuard.check(model: $0, at: $1.description) } }
             try forecaster.run(input: NDJSONInput(paths: common.files), output: output, onError: common.onError,
                                progress: ProgressMeter.forTerminal(tool: "tsfm-forecast"))
             if common.summary {

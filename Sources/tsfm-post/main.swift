@@ -7,7 +7,7 @@ struct TsfmPost: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-post"))
     }
 
     static let configuration = CommandConfiguration(
@@ -37,6 +37,7 @@ struct TsfmPost: ParsableCommand {
     )
 
     @OptionGroup var common: CommonOptions
+    @OptionGroup var state: StateDirOption
 
     @Option(help: "Minimum width of the outer band per step.")
     var minWidth: Double = BandGuard.defaultMinWidth
@@ -53,9 +54,14 @@ struct TsfmPost: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-post")
-        ToolMain.run(tool: "tsfm-post", output: output) {
+        let metrics = common.metrics.run(tool: "tsfm-post", stateDir: state.path, output: output, logger: log)
+        ToolMain.run(tool: "tsfm-post", output: output, metrics: metrics) {
             let stream = common.stream(tool: "tsfm-post", output: output)
             var post = PostProcessor(minWidth: minWidth, maxWidth: maxWidth)
+            metrics?.collect { m, _ in
+                m.stream(stream.totals)
+                m.bandGuards(post.totals)
+            }
             try stream.map { record, _ in try post.process(&record) }
             if common.summary {
                 let t = post.totals

@@ -7,7 +7,7 @@ struct TsfmPrep: ParsableCommand {
     /// `--help` and `--version` to a full disk exit 74, not 0.
     static func main() {
         ToolMain.checkStandardOutputAtExit()
-        main(nil)
+        main(ToolConfig.arguments(tool: "tsfm-prep"))
     }
 
     static let configuration = CommandConfiguration(
@@ -92,6 +92,7 @@ struct Requests: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var series: SeriesOptions
+    @OptionGroup var state: StateDirOption
 
     @Option(help: "Market metadata (NDJSON): volume_24h, open_interest, liquidity_bucket, category, event_id, end_ts.")
     var markets: String?
@@ -164,7 +165,8 @@ struct Requests: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-prep")
-        ToolMain.run(tool: "tsfm-prep", output: output) {
+        let metrics = common.metrics.run(tool: "tsfm-prep", stateDir: state.path, output: output, logger: log)
+        ToolMain.run(tool: "tsfm-prep", output: output, metrics: metrics) {
             var settings = PrepSettings()
             series.apply(to: &settings)
             settings.inputLength = inputLen
@@ -188,11 +190,22 @@ struct Requests: ParsableCommand {
             var emitted = 0
             var eligible = 0
             var reasonCounts: [BaselineOnlyReason: Int] = [:]
+            var firstReasons: [BaselineOnlyReason: Int] = [:]
+            metrics?.collect { m, _ in
+                m.add("tsfm_records_in_total", [], book.quotesRead)
+                m.add("tsfm_bad_lines_total", [], stream.totals.badLines)
+                m.add("tsfm_error_records_passed_total", [], stream.totals.errorRecordsPassed)
+                m.add("tsfm_records_out_total", [], emitted)
+                for reason in BaselineOnlyReason.allCases {
+                    m.add("tsfm_prep_ineligible_requests_total", [("reason", reason.rawValue)], firstReasons[reason] ?? 0)
+                }
+            }
             func emit(_ r: PrepRequest) throws {
                 try output.write(bytes: try r.encoded(settings: settings))
                 emitted += 1
                 if r.quality.eligible { eligible += 1 }
                 for reason in r.quality.reasons { reasonCounts[reason, default: 0] += 1 }
+                if let first = r.quality.reasons.first { firstReasons[first, default: 0] += 1 }
             }
             var unusable: [String] = []
             if backtest {
@@ -270,6 +283,7 @@ struct Actuals: ParsableCommand {
 
     @OptionGroup var common: CommonOptions
     @OptionGroup var series: SeriesOptions
+    @OptionGroup var state: StateDirOption
 
     @Option(help: "Quotes (NDJSON) covering the forecasts' futures.")
     var quotes: String
@@ -277,12 +291,14 @@ struct Actuals: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-prep")
-        ToolMain.run(tool: "tsfm-prep", output: output) {
+        let metrics = common.metrics.run(tool: "tsfm-prep actuals", stateDir: state.path, output: output, logger: log)
+        ToolMain.run(tool: "tsfm-prep", output: output, metrics: metrics) {
             var settings = PrepSettings()
             series.apply(to: &settings)
             let builder = PrepBuilder(settings: settings)
             let book = series.book()
             let stream = common.stream(tool: "tsfm-prep", output: output)
+            metrics?.collect { m, _ in m.stream(stream.totals) }
             // Every input is checked before any output (66); bad quote lines follow --on-error
             // like bad forecast lines and count in the same totals.
             try NDJSONInput(paths: common.files + [quotes]).checkReadable()

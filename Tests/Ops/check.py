@@ -9,10 +9,19 @@
   alerts    every metric ops/alerts.yml uses is documented; every runbook_url anchor is a
             heading of docs/ops-runbook.md;
   models    ops/models.json follows docs/models.md and covers the vendored tollama registry.
-Prints one line per check, 'ok …' or 'FAIL …'. Usage: Tests/Ops/check.py [TOLLAMA_TARBALL]"""
+  outputs   with --outputs DIR: every DIR/*.prom a tool wrote is checked by the same rules as the
+            fixtures (Tests/Ops/metrics-pipeline.sh runs the tools to make them).
+Prints one line per check, 'ok …' or 'FAIL …'.
+Usage: Tests/Ops/check.py [TOLLAMA_TARBALL] [--outputs DIR]"""
 import glob, io, json, os, re, sys, tarfile
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "../..")
+args = sys.argv[1:]
+outputs_dir = None
+if "--outputs" in args:
+    i = args.index("--outputs")
+    outputs_dir = os.path.abspath(args[i + 1])
+    del args[i:i + 2]
 os.chdir(root)
 results = []
 
@@ -71,6 +80,7 @@ ALLOWED_REASONS = {
 }
 FILE_SECTIONS = {
     "tsfm-prep": ["tsfm-prep"],
+    "tsfm-prep actuals": [],
     "tsfm-forecast": ["tsfm-forecast"],
     "tsfm-post": ["Band guards: tsfm-post and tsfm-conformal apply"],
     "tsfm-conformal apply": ["Band guards: tsfm-post and tsfm-conformal apply", "tsfm-conformal apply"],
@@ -102,7 +112,9 @@ def label_sort_key(labels):
 
 
 seen_families = set()
-for path in sorted(glob.glob("Tests/Ops/metrics/*.prom")):
+fixture_paths = sorted(glob.glob("Tests/Ops/metrics/*.prom"))
+output_paths = sorted(glob.glob(os.path.join(outputs_dir, "*.prom"))) if outputs_dir else []
+for path in fixture_paths + output_paths:
     text = open(path, encoding="utf-8").read()
     name = os.path.basename(path)
     errors = []
@@ -224,8 +236,10 @@ for path in sorted(glob.glob("Tests/Ops/metrics/*.prom")):
         missing = [f for f in families if section_of[f] == COMMON and f not in fams]
         if missing:
             errors.append(f"common families missing: {missing}")
-    seen_families.update(fams)
-    check(not errors, f"metrics fixture {name} follows docs/metrics.md", "; ".join(errors[:6]))
+    if path in fixture_paths:
+        seen_families.update(fams)
+    kind = "fixture" if path in fixture_paths else "tool output"
+    check(not errors, f"metrics {kind} {name} follows docs/metrics.md", "; ".join(errors[:6]))
 
 check(set(families) <= seen_families, "every documented family has an example fixture",
       str(sorted(set(families) - seen_families)))
@@ -285,7 +299,7 @@ check(by.get("moirai-2.0-R-small", {}).get("license") == "CC-BY-NC-4.0" and by["
       "models.json: moirai-2.0-R-small is CC-BY-NC-4.0, research only")
 check(by.get("chronos2", {}).get("license") == "Apache-2.0" and by["chronos2"]["production"] is True,
       "models.json: chronos2 is Apache-2.0, production")
-tarball = sys.argv[1] if len(sys.argv) > 1 else ""
+tarball = args[0] if args else ""
 if tarball and os.path.exists(tarball):
     with tarfile.open(tarball) as t:
         member = next(x for x in t.getmembers() if x.name.endswith("src/tollama/model_registry/registry.yaml"))

@@ -7,11 +7,16 @@
 #      fail, so no test passes whatever the rule says;
 #   4. promtool check metrics on each fixture Tests/Ops/metrics/*.prom;
 #   5. Tests/Ops/check.py: the fixtures against docs/metrics.md, the rules' metric names and
-#      runbook anchors, ops/models.json against docs/models.md and the vendored tollama registry.
+#      runbook anchors, ops/models.json against docs/models.md and the vendored tollama registry;
+#   6. with the tools built (BIN, default .build/debug): Tests/Ops/metrics-pipeline.sh, the tools'
+#      real --metrics-file outputs through promtool and check.py, and the per-request log;
+#   7. with the tools built: examples/ops (make cycle calibrate) in a temporary directory.
+# Usage: Tests/Ops/run.sh [BIN]
 # Installs promtool (Debian package prometheus, needs root) when it is missing.
 # Ends with 'ops: N passed, M failed'.
 set -u
 cd "$(dirname "$0")/../.."
+BIN="${1:-.build/debug}"
 if ! command -v promtool >/dev/null; then
   echo "installing promtool (Debian package prometheus; needs root)"
   if [ "$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi
@@ -95,6 +100,19 @@ python3 Tests/Ops/check.py ${tarball:+"$tarball"} >"$tmp/check" 2>&1
 grep -v '^ok ' "$tmp/check" | grep -v '^checks:'
 read -r p f < <(sed -n 's/^checks: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/check")
 if [ -n "${p:-}" ]; then passed=$((passed + p)); failed=$((failed + f)); else fail "Tests/Ops/check.py did not finish"; tail -5 "$tmp/check"; fi
+
+if [ -x "$BIN/tsfm-forecast" ]; then
+  for script in Tests/Ops/metrics-pipeline.sh Tests/Ops/licence-guard.sh Tests/Ops/config.sh Tests/Ops/workflow.sh; do
+    [ -x "$script" ] || continue
+    "$script" "$BIN" >"$tmp/out" 2>&1
+    grep -v '^ok ' "$tmp/out" | grep -v ': [0-9]* passed, [0-9]* failed$'
+    read -r p f < <(sed -n 's/^[a-z-]*: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/out" | tail -1)
+    if [ -n "${p:-}" ]; then passed=$((passed + p)); failed=$((failed + f)); else fail "$script did not finish"; tail -5 "$tmp/out"; fi
+    unset p f
+  done
+else
+  echo "skip the tools' metrics outputs and examples/ops: no tools in $BIN (make build first)"
+fi
 
 echo "ops: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -377,3 +377,46 @@ import Testing
         #expect(try Self.meta(later[0])[MetaKey.bandSource] == .string("tsfm_conformal"))
     }
 }
+
+@Suite("Conformal apply: the baseline's band beside the model's")
+struct ConformalBaselineCopyTests {
+    /// Parameters segmented by band source: the baseline's group narrows nothing and widens by
+    /// 0.2, the model's by 0.5 (logit space).
+    static func parameters() -> ConformalParameters {
+        func group(_ name: String, _ q: Double) -> GroupParameters {
+            GroupParameters(group: name, pairs: [PairParameters(
+                pair: QuantilePair(lo: 0.1, hi: 0.9, outer: true), target: 0.9,
+                steps: [StepParameters(step: 1, n: 600, coverageBefore: 0.8, adjustment: q)])])
+        }
+        let t0 = ConformalFitApplyTests.t0
+        return ConformalParameters(
+            version: "v-copy", asOf: t0, window: "14d", windowStart: t0 - 14 * 86_400, method: .cqr, space: .logit,
+            target: 0.9, gamma: nil, minSamples: 500, segmentBy: [SegmentKeys.bandSource], records: 1000,
+            groups: [group("band_source=baseline", 0.2), group("band_source=tsfm_raw", 0.5)], belowMinSamples: [])
+    }
+
+    @Test func theCopyIsCalibratedWithTheBaselinesParameters() throws {
+        let extra = #","yhat_q_baseline":{"0.1":[0.3],"0.5":[0.5],"0.9":[0.7]}"#
+        var record = conformalForecast(ts: ConformalFitApplyTests.ts(0), lo: [0.3], mid: [0.5], hi: [0.7], future: nil,
+                                       source: "tsfm_raw", extra: extra)
+        // conformalForecast writes meta without baseline_band: add it as tsfm-forecast does.
+        var meta = try record.nested(FieldName.meta)!
+        try meta.set(MetaKey.baselineBand, ["model_name": "baseline:ewma", "band_source": "baseline"])
+        record.set(FieldName.meta, encoded: meta.objectBytes)
+        var applier = ConformalApplier(parameters: Self.parameters())
+        try applier.process(&record)
+        let model = try ConformalFitApplyTests.level(record, FieldName.yhatQ, "0.1")[0]
+        let copy = try ConformalFitApplyTests.level(record, FieldName.yhatQBaseline, "0.1")[0]
+        #expect(abs(logit(0.3) - logit(model) - 0.5) < 1e-9)
+        #expect(abs(logit(0.3) - logit(copy) - 0.2) < 1e-9)
+        #expect(try ConformalFitApplyTests.level(record, FieldName.yhatQBaselineRaw, "0.1") == [0.3])
+        let m = try ConformalFitApplyTests.meta(record)
+        #expect(m[MetaKey.bandSource] == "tsfm_conformal")
+        #expect(m[MetaKey.baselineBand]?.object?[MetaKey.bandSource] == "baseline_conformal")
+        #expect(applier.totals.records == 1)
+        // Applied again: recalibrated from the raw copies, not twice.
+        try applier.process(&record)
+        let again = try ConformalFitApplyTests.level(record, FieldName.yhatQBaseline, "0.1")[0]
+        #expect(abs(again - copy) < 1e-12)
+    }
+}

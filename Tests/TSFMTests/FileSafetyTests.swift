@@ -181,4 +181,21 @@ struct FileBytesTests {
         #expect(status { try state.update("breaker.json") { $0["x"] = .int(1) } } == .cantCreate)
         #expect(fileType(dir + "/breaker.json") == S_IFIFO)
     }
+
+    /// A cache entry replaced by a FIFO is a miss (no hang), and storing over it fails (the
+    /// runtime logs that and goes on) without replacing it.
+    @Test func aCacheEntryThatIsAFIFOIsAMiss() throws {
+        let dir = try scratchDirectory()
+        let cache = ResponseCache(stateDir: dir, ttlSeconds: 60)
+        let line = #"{"market_id":"m","as_of_ts":"2026-11-20T12:00:00Z","freq":"5m","horizon_steps":2,"quantiles":[0.1,0.5,0.9],"y":[0.4,0.5,0.6]}"#
+        let call = ModelCall(request: try ForecastRequest(record: try Record(line)), requestId: "r", modelName: "mock")
+        let key = try #require(cache.key(for: call))
+        try FileManager.default.createDirectory(atPath: dir + "/cache", withIntermediateDirectories: true)
+        #expect(mkfifo(dir + "/cache/\(key).json", 0o644) == 0)
+        #expect(cache.lookup(call, key: key, nowMs: 1_000) == nil)
+        let band = QuantileBand(levels: [0.1, 0.5, 0.9], values: [[0.1, 0.2], [0.3, 0.4], [0.7, 0.9]])
+        let answer = ModelForecast(band: band, modelName: "mock", modelVersion: nil, latencyMs: 1, warnings: [])
+        #expect(status { try cache.store(answer, key: key, nowMs: 1_000) } == .cantCreate)
+        #expect(fileType(dir + "/cache/\(key).json") == S_IFIFO)
+    }
 }

@@ -318,3 +318,21 @@ struct ForecasterTests {
         #expect(out[0].contains("horizon_steps"))
     }
 }
+
+@Suite("Forecast: the baseline's band beside the model's")
+struct ForecastBaselineCopyTests {
+    @Test func modelRecordsCarryTheBaselineBandAndBaselineRecordsDoNot() throws {
+        let lines = [request("m1"), request("b1", extra: #","liquidity_bucket":"LOW""#)]
+        let out = try forecast(lines, runtime: FakeRuntime.succeeding(chunkSize: 1)).lines
+        let model = try Record(out[0])
+        let copy = try #require(try QuantileBand.decode(from: model, field: FieldName.yhatQBaseline, horizon: 3))
+        let alone = try Record(out[1])
+        let direct = BaselineForecaster.forecast(y: [0.4, 0.42, 0.41, 0.45, 0.44], horizon: 3, levels: QuantileLevel.standard,
+                                                 transform: .standard)
+        #expect(copy == direct.band)
+        let copyMeta = try #require(try meta(out[0])[MetaKey.baselineBand]?.object)
+        #expect(copyMeta[MetaKey.modelName] == .string(direct.kind.modelName) && copyMeta[MetaKey.bandSource] == "baseline")
+        #expect(!alone.has(FieldName.yhatQBaseline))
+        #expect(try meta(out[1])[MetaKey.baselineBand] == nil)
+    }
+}

@@ -150,3 +150,18 @@ struct PostTests {
         }
     }
 }
+
+@Suite("Post: the baseline's band beside the model's")
+struct PostBaselineCopyTests {
+    @Test func theCopyGetsTheSameRulesWithoutCounting() throws {
+        var record = try Record(#"{"horizon_steps":1,"yhat_q":{"0.1":[0.3],"0.5":[0.5],"0.9":[0.7]},"yhat_q_baseline":{"0.1":[-0.2],"0.5":[0.6],"0.9":[0.5]},"meta":{"band_source":"tsfm_raw"}}"#)
+        var post = PostProcessor()
+        try post.process(&record)
+        let copy = try #require(try QuantileBand.decode(from: record, field: FieldName.yhatQBaseline))
+        #expect(copy.values == [[0], [0.5], [0.6]])
+        #expect(post.totals.clipped == 0 && post.totals.crossingsFixed == 0)
+        var untouched = try Record(#"{"horizon_steps":1,"yhat_q":{"0.1":[0.3],"0.9":[0.7]},"yhat_q_baseline":{"0.1":[0.2],"0.9":[0.6]}}"#)
+        try post.process(&untouched)
+        #expect(untouched.rawValue(FieldName.yhatQBaseline) == Array(#"{"0.1":[0.2],"0.9":[0.6]}"#.utf8))
+    }
+}

@@ -100,7 +100,7 @@ struct TollamaConfigProblemTests {
         try FallbackHistoryStore(directory: state, scope: daemon.url).update { h in
             h.record(requests: 10, fallbacks: 10, nowMs: Timestamp.now().millis - 1000, windowMs: 300_000, share: 0.5, minRequests: 5)
         }
-        let run = try runForecast(["--tollama-url", daemon.url, "--model", "timesfm-2.5-200m", "--breaker-cooldown", "0s"], stateDir: state)
+        let run = try runForecast(["--tollama-url", daemon.url, "--model", "timesfm-2.5-200m", "--probe-interval", "0s"], stateDir: state)
         #expect(run.status == 78)
         #expect(eligibleLines.allSatisfy { run.reasons[$0] == "model_not_installed" })
         #expect(daemon.forecastCalls.isEmpty, "the probe already knew")

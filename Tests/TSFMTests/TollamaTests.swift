@@ -325,14 +325,19 @@ struct TollamaTests {
         let other = try StandIn()
         let elsewhere = try runForecast(["--tollama-url", other.url] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { elsewhere.runtimes[$0] == "tollama" })
-        // After the cool-down a failed probe keeps the mode (and the forecast endpoint untouched).
+        // The probe's cadence is --probe-interval (30 s by default), not the breaker's cool-down:
+        // with the cool-down over but not the interval, nothing is sent, not even a probe.
+        let early = try runForecast(["--tollama-url", url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        #expect(eligibleLines.allSatisfy { early.reasons[$0] == "baseline_only_mode" })
+        #expect(healthy.requests.isEmpty, "no probe before --probe-interval")
+        // After the interval a failed probe keeps the mode (and the forecast endpoint untouched).
         healthy.stop()
-        let unreachable = try runForecast(["--tollama-url", url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        let unreachable = try runForecast(["--tollama-url", url, "--probe-interval", "0s"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { unreachable.reasons[$0] == "baseline_only_mode" })
         #expect(FallbackHistoryStore(directory: state, scope: url).load().lastProbeMs != nil)
         // A successful probe ends it.
         healthy = try StandIn(["--port", "\(port)"])
-        let third = try runForecast(["--tollama-url", url, "--breaker-cooldown", "0s"] + flags, stateDir: state)
+        let third = try runForecast(["--tollama-url", url, "--probe-interval", "0s"] + flags, stateDir: state)
         #expect(eligibleLines.allSatisfy { third.runtimes[$0] == "tollama" })
         let probe = healthy.requests.first { ($0["path"] as? String) == "/v1/health" }
         #expect(((probe?["headers"] as? [String: String])?["x-request-id"] ?? "").count == 36, "the probe carries a request id")
@@ -379,6 +384,8 @@ struct TollamaStateTests {
         #expect(h.baselineOnlySinceMs == 3_000)
         #expect(!h.probeDue(nowMs: 100_000, cooldownSeconds: 120))
         #expect(h.probeDue(nowMs: 123_000, cooldownSeconds: 120))
+        #expect(h.probeDue(nowMs: 33_000, cooldownSeconds: 30), "the default --probe-interval: 30 s after the mode began")
+        #expect(!h.probeDue(nowMs: 32_999, cooldownSeconds: 30))
         h.lastProbeMs = 123_000
         #expect(!h.probeDue(nowMs: 200_000, cooldownSeconds: 120), "one probe per cool-down")
         h.leave()

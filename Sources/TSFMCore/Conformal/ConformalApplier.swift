@@ -107,12 +107,41 @@ public struct ConformalApplier {
         if rawField == FieldName.yhatQ { record.set(FieldName.yhatQRaw, encoded: rawBytes) }
         try meta.set(MetaKey.warnings, .array(warnings))
         try meta.set(MetaKey.conformal, conformalMeta(outcome.used))
+        try calibrateBaselineCopy(&record, meta: &meta, values: values)
         record.set(FieldName.meta, encoded: meta.objectBytes)
 
         if let clock, let future = try ForecastFields.realized(record) {
             adaptation!.observe(raw: raw, written: band, used: outcome.used, future: future,
                                 asOf: clock.asOf, cadence: clock.cadence, transform: transform)
         }
+    }
+
+    /// Calibrates `yhat_q_baseline` (the baseline's band beside a model band) with the
+    /// baseline's own parameters, exactly as a baseline-served band: the segment's band_source
+    /// is `baseline`, the band before is kept as `yhat_q_baseline_raw`, and
+    /// `meta.baseline_band.band_source` becomes `baseline_conformal` when a step was adjusted.
+    /// The guards' counts stay out of the run's totals (they describe yhat_q).
+    mutating func calibrateBaselineCopy(_ record: inout Record, meta: inout Record, values: [String]) throws {
+        let earlierRaw = record.rawValue(FieldName.yhatQBaselineRaw)
+        let rawField = earlierRaw != nil && earlierRaw != Array("null".utf8) ? FieldName.yhatQBaselineRaw : FieldName.yhatQBaseline
+        guard let rawBytes = record.rawValue(rawField), let raw = try ForecastFields.band(record, field: rawField) else { return }
+        var baselineValues = values
+        if let i = segments.names.firstIndex(of: SegmentKeys.bandSource) { baselineValues[i] = BandSource.baseline.rawValue }
+        var band = raw
+        let savedRules = rules
+        let outcome = calibrate(&band, chain: chain(baselineValues))
+        rules = savedRules
+        totals.guards = rules.totals
+        if band == raw {
+            record.set(FieldName.yhatQBaseline, encoded: rawBytes)
+        } else {
+            try band.store(in: &record, field: FieldName.yhatQBaseline)
+        }
+        if rawField == FieldName.yhatQBaseline { record.set(FieldName.yhatQBaselineRaw, encoded: rawBytes) }
+        guard var copy = try meta.nested(MetaKey.baselineBand) else { return }
+        let adjusted = outcome.used.contains { $0 != nil }
+        try copy.set(MetaKey.bandSource, .string(adjusted ? BandSource.baselineConformal.rawValue : BandSource.baseline.rawValue))
+        meta.set(MetaKey.baselineBand, encoded: copy.objectBytes)
     }
 
     /// The record's as-of time and cadence, which adaptation needs to know when an outcome is due.

@@ -28,6 +28,8 @@ public struct EvalSettings: Sendable {
     public var both = false
     /// Keep per (band source, step) sums for the HTML report.
     public var forReport = false
+    /// Keep the per-source aggregates `--metrics-file` reports (`bySource`, `bySourceStep`).
+    public var forMetrics = false
     /// Accepted distance of a calibrated band's coverage from its conformal target (`meets_target`).
     public var tolerance = 0.03
     public init() {}
@@ -63,6 +65,9 @@ public final class Evaluator {
     var eventsByCategory: [String: Set<String>] = [:]
     /// Per (source, step), for the report's charts.
     public private(set) var bySourceStep: [String: [Int: MetricAccumulator]] = [:]
+    /// Per source over all steps, and the latest as-of scored (ms), for the metrics file.
+    public private(set) var bySource: [String: MetricAccumulator] = [:]
+    public private(set) var latestAsOfMs: Int64?
     var filter: ((ScoredForecast) -> Placement?)?
     public private(set) var scored = 0
     /// Records pass one observed.
@@ -279,7 +284,15 @@ public final class Evaluator {
             }
         }
         // The report describes what the rows report first: the validation part of a split.
-        if settings.forReport && split != .train {
+        if settings.forMetrics && split != .train {
+            var all = bySource[f.bandSource] ?? MetricAccumulator()
+            for h in 0..<stepsScored {
+                all.add(f, step: h, serial: serial, layout: layout, move: move, window: window, weight: weight)
+            }
+            bySource[f.bandSource] = all
+            latestAsOfMs = max(latestAsOfMs ?? f.asOf.millis, f.asOf.millis)
+        }
+        if (settings.forReport || settings.forMetrics) && split != .train {
             var perStep = bySourceStep[f.bandSource] ?? [:]
             for h in 0..<stepsScored {
                 perStep[h + 1, default: MetricAccumulator()].add(f, step: h, serial: serial, layout: layout, move: move, window: window,

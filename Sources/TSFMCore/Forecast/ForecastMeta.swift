@@ -15,6 +15,9 @@ public struct ForecastMeta: Sendable, Equatable {
     public var bandSource: BandSource
     /// Written (as `true`) only when the runtime answered from its cache.
     public var cached: Bool
+    /// The baseline behind `yhat_q_baseline` (model-served records only), written as
+    /// `baseline_band: {model_name, band_source}`.
+    public var baselineModelName: String?
 
     public init(runtime: RuntimeKind, modelName: String, modelVersion: String? = nil, latencyMs: Double?,
                 inputLength: Int, transform: Transform, fallbackUsed: Bool, fallbackReason: FallbackReason?,
@@ -77,6 +80,14 @@ public struct ForecastMeta: Sendable, Equatable {
         if cached {
             key(MetaKey.cached, &w)
             w.raw("true")
+        }
+        if let baselineModelName {
+            key(MetaKey.baselineBand, &w)
+            w.raw("{\"model_name\":")
+            w.string(baselineModelName)
+            w.raw(",\"band_source\":")
+            w.string(BandSource.baseline.rawValue)
+            w.byte(UInt8(ascii: "}"))
         }
         w.byte(UInt8(ascii: "}"))
         return w.bytes

@@ -21,6 +21,8 @@ public final class Forecaster {
         public var degenerate = 0
         /// Fallbacks by reason code.
         public var fallbackReasons: [FallbackReason: Int] = [:]
+        /// Requests the policy sent toward the model, however they were served.
+        public var modelBound = 0
         public init() {}
 
         public var records: Int { stream.records }
@@ -37,6 +39,11 @@ public final class Forecaster {
     let clock: () -> UInt64
     var ids: RequestIdSource
     public private(set) var totals = Totals()
+    /// The run's metrics (`--metrics-file`): each forecast's duration by band source.
+    public var metrics: RunMetrics?
+    /// The licence guard for the model a request asks for (`model.model_name`): throws (exit 78)
+    /// at that line before anything is sent.
+    public var modelGuard: ((String, SourceLocation) throws -> Void)?
 
     /// Records held while a chunk is being collected.
     enum Held {
@@ -77,13 +84,15 @@ public final class Forecaster {
         // The stream's own writes (error records, bad lines) wait behind the held records.
         stream.deferWrites = { [unowned self] entry in try self.hold(.ready(entry), stream) }
         defer { totals.stream = stream.totals }
-        try stream.forEach { record, _ in
+        try stream.forEach { record, location in
             let started = clock()
             let request = try ForecastRequest(record: record)
             let requestId = ids.next(for: record.line)
             switch policy.route(request, runtimeAvailable: runtime != nil) {
             case .model:
+                totals.modelBound += 1
                 let modelName = request.modelName ?? runtime!.defaultModelName
+                if let modelGuard, request.modelName != nil { try modelGuard(modelName, location) }
                 calls.append(ModelCall(request: request, requestId: requestId, modelName: modelName))
                 held.append(.model(record, request, started: started))
                 if calls.count >= chunkSize || held.count >= holdLimit { try flushChunk(stream) }
@@ -172,6 +181,7 @@ public final class Forecaster {
             fallbackReason: reason, warnings: warnings, requestId: requestId, bandSource: .baseline)
         try forecast.band.store(in: &record, field: FieldName.yhatQ)
         record.set(FieldName.meta, encoded: try meta.encoded())
+        requestDone(request, meta, seconds: Double(clock() &- started) / 1e9)
     }
 
     /// Uses the model's band, or a baseline with the outcome's reason when the model failed or
@@ -193,13 +203,20 @@ public final class Forecaster {
             }
             totals.model += 1
             if forecast.cached { totals.cached += 1 }
-            let meta = ForecastMeta(
+            var meta = ForecastMeta(
                 runtime: .tollama, modelName: forecast.modelName, modelVersion: forecast.modelVersion,
                 latencyMs: deterministic ? nil : (forecast.latencyMs * 1000).rounded() / 1000,
                 inputLength: request.y.count, transform: request.transform, fallbackUsed: false, fallbackReason: nil,
                 warnings: forecast.warnings, requestId: call.requestId, bandSource: .tsfmRaw, cached: forecast.cached)
             try forecast.band.store(in: &record, field: FieldName.yhatQ)
+            // The baseline's band travels beside the model's (microseconds a record), so the
+            // alert gate can compare the arms and roll back at once (docs/tsfm-gate.md).
+            let baseline = BaselineForecaster.forecast(y: request.y, horizon: request.horizonSteps, levels: request.quantiles,
+                                                       transform: request.transform, settings: settings)
+            try baseline.band.store(in: &record, field: FieldName.yhatQBaseline)
+            meta.baselineModelName = baseline.kind.modelName
             record.set(FieldName.meta, encoded: try meta.encoded())
+            requestDone(request, meta, seconds: forecast.cached ? 0 : forecast.latencyMs / 1000)
         }
     }
 

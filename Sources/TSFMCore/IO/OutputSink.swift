@@ -4,6 +4,8 @@ public final class OutputSink {
     public let fd: Int32
     public private(set) var buffer: [UInt8]
     let threshold: Int
+    /// Records and lines written, for the metrics file's `tsfm_records_out_total`.
+    public private(set) var recordsWritten = 0
 
     public init(fd: Int32 = 1, threshold: Int = 1 << 16) {
         self.fd = fd
@@ -15,6 +17,7 @@ public final class OutputSink {
     /// Writes a record as one line.
     public func write(_ record: Record) throws {
         record.write(into: &buffer)
+        recordsWritten += 1
         if buffer.count >= threshold { try flush() }
     }
 
@@ -25,6 +28,7 @@ public final class OutputSink {
     }
 
     public func write(line: String) throws {
+        recordsWritten += 1
         buffer.append(contentsOf: line.utf8)
         buffer.append(0x0A)
         if buffer.count >= threshold { try flush() }

@@ -16,6 +16,12 @@ public struct StreamTotals: Sendable, Equatable {
     public var badLines = 0
 
     public init() {}
+
+    public init(records: Int, errorRecordsPassed: Int, badLines: Int) {
+        self.records = records
+        self.errorRecordsPassed = errorRecordsPassed
+        self.badLines = badLines
+    }
 }
 
 /// The loop every tool runs: read records, hand each good one to the tool, pass error records

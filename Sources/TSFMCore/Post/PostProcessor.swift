@@ -11,6 +11,8 @@ public struct PostProcessor {
         public var crossingsFixed = 0
         public var expanded = 0
         public var clamped = 0
+        /// Horizon steps of the bands checked (the metrics' `tsfm_band_steps_total`).
+        public var steps = 0
         public init() {}
     }
 
@@ -51,6 +53,12 @@ public struct PostProcessor {
         let counts = apply(&band)
         totals.records += 1
         try band.store(in: &record, field: FieldName.yhatQ)
+        // The baseline's copy beside a model band gets the same rules; its counts stay out of
+        // the record's (they describe yhat_q).
+        if var copy = try QuantileBand.decode(from: record, field: FieldName.yhatQBaseline, horizon: horizon) {
+            var rules = PostProcessor(minWidth: minWidth, maxWidth: maxWidth)
+            if rules.apply(&copy) != Totals() { try copy.store(in: &record, field: FieldName.yhatQBaseline) }
+        }
 
         for code in Self.warnings(for: counts) where !warnings.contains(.string(code.rawValue)) {
             warnings.append(.string(code.rawValue))
@@ -86,6 +94,7 @@ public struct PostProcessor {
         totals.crossingsFixed += counts.crossingsFixed
         totals.expanded += counts.expanded
         totals.clamped += counts.clamped
+        totals.steps += band.values.first?.count ?? 0
         return counts
     }
 }

@@ -23,6 +23,10 @@ public enum FieldName {
     // Forecast
     public static let yhatQ = "yhat_q"
     public static let yhatQRaw = "yhat_q_raw"
+    /// The baseline's band beside a model-served band (tsfm-gate compares the arms with it).
+    public static let yhatQBaseline = "yhat_q_baseline"
+    /// `yhat_q_baseline` before tsfm-conformal apply calibrated it.
+    public static let yhatQBaselineRaw = "yhat_q_baseline_raw"
     public static let meta = "meta"
     // Error record
     public static let error = "error"
@@ -50,6 +54,8 @@ public enum MetaKey {
     public static let post = "post"
     /// What tsfm-conformal apply did.
     public static let conformal = "conformal"
+    /// `{model_name, band_source}` of `yhat_q_baseline`.
+    public static let baselineBand = "baseline_band"
 }
 
 /// Keys inside a request's `quality` block, written by tsfm-prep.

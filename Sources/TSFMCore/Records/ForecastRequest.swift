@@ -16,6 +16,8 @@ public struct ForecastRequest: Sendable {
     /// prep's verdict; nil when the request has no quality block.
     public var tsfmEligible: Bool?
     public var baselineOnlyReasons: [String]
+    /// prep's `quality.missing_ratio`, for the per-request log; nil without one.
+    public var missingRatio: Double?
     /// Realized values after `asOf` (backtest mode).
     public var yFuture: [Double]?
     /// `model.model_name`, when the request names one.
@@ -101,6 +103,7 @@ public struct ForecastRequest: Sendable {
         if let quality = try record.object(FieldName.quality) {
             tsfmEligible = quality[QualityKey.tsfmEligible]?.bool
             baselineOnlyReasons = quality[QualityKey.baselineOnlyReasons]?.array?.compactMap(\.string) ?? []
+            missingRatio = quality[QualityKey.missingRatio]?.number
         }
         if let model = try record.object(FieldName.model) {
             modelName = model["model_name"]?.string

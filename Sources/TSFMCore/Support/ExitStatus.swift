@@ -13,4 +13,7 @@ public enum ExitStatus: Int32, Sendable {
     /// or holdout coverage off target): nothing was changed; retry with more data or `--force`.
     case refitRefused = 75
     case config = 78
+    /// `tsfm-gate review` rolled the TSFM bands back (the canary arm's breach precision fell
+    /// too far below the baseline arm's). Outside sysexits' range: a decision, not an error.
+    case rolledBack = 79
 }

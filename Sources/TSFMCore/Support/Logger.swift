@@ -42,6 +42,8 @@ public struct Logger: Sendable {
 
     /// Whether a message at `level` would be written (to skip building fields nobody sees).
     public func isEnabled(_ level: Level) -> Bool { !muted && level >= self.level }
+    /// Whether an event at `level` would be written (to skip building its fields).
+    public func shows(_ level: Level) -> Bool { isEnabled(level) }
 
     public func log(_ level: Level, _ message: String, _ fields: [(String, JSONValue)]) {
         guard isEnabled(level) else { return }

@@ -1,4 +1,3 @@
-import TSFMCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -34,7 +33,7 @@ public struct StateDir: Sendable {
         }
     }
 
-    static func makeDirectory(_ path: String) throws {
+    public static func makeDirectory(_ path: String) throws {
         var current = path.hasPrefix("/") ? "" : "."
         for part in path.split(separator: "/") {
             current += "/" + part
@@ -71,7 +70,7 @@ public struct StateFile<Value: StateFileValue>: Sendable {
 
     /// `breaker.json` scoped to `http://h:1/` is `breaker-<hash>.json`; trailing slashes do not
     /// change the scope.
-    static func scopedName(_ name: String, scope: String) -> String {
+    public static func scopedName(_ name: String, scope: String) -> String {
         var s = scope
         while s.hasSuffix("/") { s.removeLast() }
         var hash = ContentHash()
