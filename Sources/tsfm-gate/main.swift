@@ -136,7 +136,9 @@ struct Alerts: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         let log = common.logger(tool: "tsfm-gate")
-        ToolMain.run(tool: "tsfm-gate", output: output) {
+        let metrics = common.metrics.run(tool: "tsfm-gate alerts", stateDir: state.stateDir ?? StateDirOption.defaultPath(),
+                                         output: output, logger: log)
+        ToolMain.run(tool: "tsfm-gate", output: output, metrics: metrics) {
             var settings = AlertSettings()
             settings.bandSource = GateBandSource(rawValue: bandSource)!
             settings.pair = pair.flatMap(AlertSettings.parsePair)
@@ -150,6 +152,10 @@ struct Alerts: ParsableCommand {
             let stream = common.stream(tool: "tsfm-gate", output: output)
             let book = try quotes.map { try AlertRun.readQuotes($0, settings: PrepSettings(), stream: stream) }
             let run = AlertRun(settings: settings, onError: common.onError, quotes: book)
+            metrics?.collect { m, _ in
+                m.stream(StreamTotals(records: run.gate.totals.records, errorRecordsPassed: run.errorRecordsPassed + stream.totals.errorRecordsPassed,
+                                      badLines: run.badLines + stream.totals.badLines))
+            }
             try run.run(input: input, output: output, progress: ProgressMeter.forTerminal(tool: "tsfm-gate"))
             let t = run.gate.totals
             if t.withoutBaselineBand > 0 {

@@ -86,6 +86,7 @@ FILE_SECTIONS = {
     "tsfm-conformal apply": ["Band guards: tsfm-post and tsfm-conformal apply", "tsfm-conformal apply"],
     "tsfm-conformal fit": ["tsfm-conformal fit", "tsfm_conformal_params_as_of_timestamp_seconds"],
     "tsfm-eval": ["tsfm-eval"],
+    "tsfm-gate alerts": [],
 }
 COMMON = "Families written by every tool"
 

@@ -37,19 +37,21 @@ pipeline() {
       --metrics-pipeline calibrate "$tmp/safe.ndjson" > "$tmp/cal.ndjson" &&
   "$BIN/tsfm-eval" --split time:0.2 --metrics-file "$M/tsfm-eval.prom" --metrics-pipeline calibrate "$tmp/cal.ndjson" > /dev/null &&
   "$BIN/tsfm-prep" actuals --quotes examples/quotes.ndjson --metrics-file "$M/tsfm-prep-actuals.prom" \
-      --metrics-pipeline calibrate "$tmp/safe.ndjson" > /dev/null
+      --metrics-pipeline calibrate "$tmp/safe.ndjson" > /dev/null &&
+  "$BIN/tsfm-gate" alerts --state-dir "$XDG_STATE_HOME/tsfm" --metrics-file "$M/tsfm-gate-alerts.prom" \
+      --metrics-pipeline calibrate "$tmp/cal.ndjson" > /dev/null
 }
 
 check "the pipeline runs with --metrics-file on every tool" pipeline
 first_in="$(value tsfm-post.prom 'tsfm_records_in_total{tool="tsfm-post",pipeline="calibrate"}')"
 check "the pipeline runs a second time" pipeline
-check "seven metrics files written" '[ "$(ls "$M"/*.prom | wc -l)" = 7 ]'
+check "eight metrics files written" '[ "$(ls "$M"/*.prom | wc -l)" = 8 ]'
 for f in "$M"/*.prom; do
   if promtool check metrics < "$f" > "$tmp/out" 2>&1; then ok "promtool check metrics $(basename "$f")"
   else fail "promtool check metrics $(basename "$f")"; cat "$tmp/out"; fi
 done
 python3 Tests/Ops/check.py --outputs "$M" > "$tmp/check" 2>&1; grep FAIL "$tmp/check"
-check "Tests/Ops/check.py accepts every tool output" '! grep -q "^FAIL" "$tmp/check" && [ "$(grep -c "metrics tool output" "$tmp/check")" = 7 ]'
+check "Tests/Ops/check.py accepts every tool output" '! grep -q "^FAIL" "$tmp/check" && [ "$(grep -c "metrics tool output" "$tmp/check")" = 8 ]'
 
 for f in "$M"/*.prom; do
   tool="$(sed -n 's/^tsfm_runs_total{tool="\([^"]*\)".*/\1/p' "$f")"
