@@ -14,27 +14,9 @@ extension ScoredForecast {
         case undecided
     }
 
-    /// Field names as static strings (no lazy initialisation on the hot path); a test checks
-    /// they spell the `FieldName` / `MetaKey` constants.
-    enum Key {
-        static let marketId: StaticString = "market_id"
-        static let asOfTs: StaticString = "as_of_ts"
-        static let freq: StaticString = "freq"
-        static let horizonSteps: StaticString = "horizon_steps"
-        static let yhatQ: StaticString = "yhat_q"
-        static let yFuture: StaticString = "y_future"
-        static let eventId: StaticString = "event_id"
-        static let liquidityBucket: StaticString = "liquidity_bucket"
-        static let tteBucket: StaticString = "tte_bucket"
-        static let category: StaticString = "category"
-        static let meta: StaticString = "meta"
-        static let error: StaticString = "error"
-        static let bandSource: StaticString = "band_source"
-        static let runtime: StaticString = "runtime"
-        static let modelName: StaticString = "model_name"
-        static let conformal: StaticString = "conformal"
-        static let target: StaticString = "target"
-    }
+    /// The record contract's names as static strings (`FieldKey`: no lazy initialisation on
+    /// the hot path).
+    typealias Key = FieldKey
 
     /// Sentinel for "the scan cannot decide".
     struct Undecided: Error {}
@@ -164,15 +146,7 @@ extension ScoredForecast {
 
     @inline(__always)
     static func matches(_ line: UnsafeBufferPointer<UInt8>, _ key: Range<Int>, _ name: StaticString) -> Bool {
-        let count = name.utf8CodeUnitCount
-        guard key.count == count else { return false }
-        let bytes = name.utf8Start
-        var i = 0
-        while i < count {
-            if line[key.lowerBound + i] != bytes[i] { return false }
-            i += 1
-        }
-        return true
+        name.matches(UnsafeBufferPointer(rebasing: line[key]))
     }
 
     /// The pairing key of a line, `Evaluator.key` of its market_id and as_of_ts, by a light scan

@@ -20,7 +20,7 @@ public struct ScoredForecast: Sendable {
     /// The value of a grouping attribute a record does not carry.
     public static let unknown = "unknown"
     /// The key of the coverage target inside `meta.conformal` (written by tsfm-conformal apply).
-    public static let conformalTargetKey = "target"
+    public static let conformalTargetKey = FieldKey.target.description
 
     /// The as-of time as RFC 3339 (UTC, normalized).
     public var asOfText: String { asOf.rfc3339 }

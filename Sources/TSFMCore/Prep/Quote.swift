@@ -29,15 +29,6 @@ public struct QuoteLine: Equatable, Sendable {
 /// millions of them. Accepts `{"market_id","ts","bid","ask","last_trade","last_trade_ts"}`
 /// (each price optional or null) and `{"market_id","ts","price"}`; other fields are ignored.
 public enum QuoteParser {
-    static let kMarket = Array("market_id".utf8)
-    static let kTs = Array("ts".utf8)
-    static let kBid = Array("bid".utf8)
-    static let kAsk = Array("ask".utf8)
-    static let kLast = Array("last_trade".utf8)
-    static let kLastTs = Array("last_trade_ts".utf8)
-    static let kPrice = Array("price".utf8)
-    static let kError = Array("error".utf8)
-
     /// The quote on a line; nil for an error record from an earlier stage (pass it through).
     /// Throws `RecordError` naming the field for a bad line: not UTF-8, not a JSON object, a key
     /// that appears twice, or a bad value.
@@ -93,25 +84,25 @@ public enum QuoteParser {
                     }
                     try s.expect(UInt8(ascii: ":"), "':'")
                     s.skipWhitespace()
-                    if key.elementsEqual(kMarket) {
+                    if FieldKey.marketId.matches(key) {
                         if s.peek() == UInt8(ascii: "\"") { marketId = try s.parseString() } else {
                             _ = try s.skipValue()
                             throw RecordError(field: "market_id", "expected a string")
                         }
-                    } else if key.elementsEqual(kTs) {
+                    } else if FieldKey.ts.matches(key) {
                         tsRange = try stringRange(&s, field: "ts")
-                    } else if key.elementsEqual(kBid) {
+                    } else if FieldKey.bid.matches(key) {
                         bid = try number(&s, field: "bid")
-                    } else if key.elementsEqual(kAsk) {
+                    } else if FieldKey.ask.matches(key) {
                         ask = try number(&s, field: "ask")
-                    } else if key.elementsEqual(kLast) {
+                    } else if FieldKey.lastTrade.matches(key) {
                         last = try number(&s, field: "last_trade")
-                    } else if key.elementsEqual(kLastTs) {
+                    } else if FieldKey.lastTradeTs.matches(key) {
                         lastTsRange = try stringRange(&s, field: "last_trade_ts")
-                    } else if key.elementsEqual(kPrice) {
+                    } else if FieldKey.price.matches(key) {
                         price = try number(&s, field: "price")
                     } else {
-                        if key.elementsEqual(kError) { hasErrorKey = true }
+                        if FieldKey.error.matches(key) { hasErrorKey = true }
                         _ = try s.skipValue()
                     }
                     s.skipWhitespace()

@@ -1,68 +1,144 @@
-/// Top-level field names of the record contract (docs/records.md). Tools refer to these, never
-/// to string literals, so a rename is one edit.
+/// Every name of the record contract, once, as static strings: the byte scanners (quotes, scored
+/// forecasts) match keys against them without allocating, and `FieldName`, `MetaKey` and
+/// `QualityKey` below give the same names as `String`s, grouped by where they appear. A rename
+/// is one edit here.
+public enum FieldKey {
+    // Top-level fields (requests, forecasts, error records)
+    public static let marketId: StaticString = "market_id"
+    public static let asOfTs: StaticString = "as_of_ts"
+    public static let freq: StaticString = "freq"
+    public static let horizonSteps: StaticString = "horizon_steps"
+    public static let quantiles: StaticString = "quantiles"
+    public static let y: StaticString = "y"
+    public static let transform: StaticString = "transform"
+    public static let model: StaticString = "model"
+    public static let liquidityBucket: StaticString = "liquidity_bucket"
+    public static let tteBucket: StaticString = "tte_bucket"
+    public static let category: StaticString = "category"
+    public static let eventId: StaticString = "event_id"
+    public static let endTs: StaticString = "end_ts"
+    public static let volume24h: StaticString = "volume_24h"
+    public static let openInterest: StaticString = "open_interest"
+    public static let quality: StaticString = "quality"
+    public static let selection: StaticString = "selection"
+    public static let yFuture: StaticString = "y_future"
+    public static let yhatQ: StaticString = "yhat_q"
+    public static let yhatQRaw: StaticString = "yhat_q_raw"
+    public static let meta: StaticString = "meta"
+    public static let error: StaticString = "error"
+    public static let input: StaticString = "input"
+    // Inside `meta`
+    public static let runtime: StaticString = "runtime"
+    public static let modelName: StaticString = "model_name"
+    public static let modelVersion: StaticString = "model_version"
+    public static let latencyMs: StaticString = "latency_ms"
+    public static let inputLen: StaticString = "input_len"
+    public static let fallbackUsed: StaticString = "fallback_used"
+    public static let fallbackReason: StaticString = "fallback_reason"
+    public static let warnings: StaticString = "warnings"
+    public static let requestId: StaticString = "request_id"
+    public static let bandSource: StaticString = "band_source"
+    public static let cached: StaticString = "cached"
+    public static let yhatSpace: StaticString = "yhat_space"
+    public static let post: StaticString = "post"
+    public static let conformal: StaticString = "conformal"
+    // Inside `quality`
+    public static let missingRatio: StaticString = "missing_ratio"
+    public static let longestGapMinutes: StaticString = "longest_gap_min"
+    public static let tsfmEligible: StaticString = "tsfm_eligible"
+    public static let baselineOnlyReasons: StaticString = "baseline_only_reasons"
+    // Quote input (tsfm-prep)
+    public static let ts: StaticString = "ts"
+    public static let bid: StaticString = "bid"
+    public static let ask: StaticString = "ask"
+    public static let lastTrade: StaticString = "last_trade"
+    public static let lastTradeTs: StaticString = "last_trade_ts"
+    public static let price: StaticString = "price"
+    // Inside `meta.conformal` (written by tsfm-conformal apply)
+    public static let target: StaticString = "target"
+}
+
+extension StaticString {
+    /// Whether `bytes` (a key's raw text) spell this name.
+    @inline(__always)
+    public func matches(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        let count = utf8CodeUnitCount
+        guard bytes.count == count else { return false }
+        let name = utf8Start
+        var i = 0
+        while i < count {
+            if bytes[i] != name[i] { return false }
+            i += 1
+        }
+        return true
+    }
+}
+
+/// Top-level field names of the record contract (docs/records.md), as `String`s. Tools refer to
+/// these (or to `FieldKey`), never to string literals.
 public enum FieldName {
     // Request
-    public static let marketId = "market_id"
-    public static let asOfTs = "as_of_ts"
-    public static let freq = "freq"
-    public static let horizonSteps = "horizon_steps"
-    public static let quantiles = "quantiles"
-    public static let y = "y"
-    public static let transform = "transform"
-    public static let model = "model"
-    public static let liquidityBucket = "liquidity_bucket"
-    public static let tteBucket = "tte_bucket"
-    public static let category = "category"
-    public static let eventId = "event_id"
-    public static let endTs = "end_ts"
-    public static let volume24h = "volume_24h"
-    public static let openInterest = "open_interest"
-    public static let quality = "quality"
-    public static let selection = "selection"
-    public static let yFuture = "y_future"
+    public static let marketId = FieldKey.marketId.description
+    public static let asOfTs = FieldKey.asOfTs.description
+    public static let freq = FieldKey.freq.description
+    public static let horizonSteps = FieldKey.horizonSteps.description
+    public static let quantiles = FieldKey.quantiles.description
+    public static let y = FieldKey.y.description
+    public static let transform = FieldKey.transform.description
+    public static let model = FieldKey.model.description
+    public static let liquidityBucket = FieldKey.liquidityBucket.description
+    public static let tteBucket = FieldKey.tteBucket.description
+    public static let category = FieldKey.category.description
+    public static let eventId = FieldKey.eventId.description
+    public static let endTs = FieldKey.endTs.description
+    public static let volume24h = FieldKey.volume24h.description
+    public static let openInterest = FieldKey.openInterest.description
+    public static let quality = FieldKey.quality.description
+    public static let selection = FieldKey.selection.description
+    public static let yFuture = FieldKey.yFuture.description
     // Forecast
-    public static let yhatQ = "yhat_q"
-    public static let yhatQRaw = "yhat_q_raw"
+    public static let yhatQ = FieldKey.yhatQ.description
+    public static let yhatQRaw = FieldKey.yhatQRaw.description
     /// The baseline's band beside a model-served band (tsfm-gate compares the arms with it).
     public static let yhatQBaseline = "yhat_q_baseline"
     /// `yhat_q_baseline` before tsfm-conformal apply calibrated it.
     public static let yhatQBaselineRaw = "yhat_q_baseline_raw"
-    public static let meta = "meta"
+    public static let meta = FieldKey.meta.description
     // Error record
-    public static let error = "error"
-    public static let input = "input"
+    public static let error = FieldKey.error.description
+    public static let input = FieldKey.input.description
 }
 
 /// Keys inside a forecast's `meta` object.
 public enum MetaKey {
-    public static let runtime = "runtime"
-    public static let modelName = "model_name"
-    public static let modelVersion = "model_version"
-    public static let latencyMs = "latency_ms"
-    public static let inputLen = "input_len"
-    public static let transform = "transform"
-    public static let fallbackUsed = "fallback_used"
-    public static let fallbackReason = "fallback_reason"
-    public static let warnings = "warnings"
-    public static let requestId = "request_id"
-    public static let bandSource = "band_source"
-    public static let cached = "cached"
+    public static let runtime = FieldKey.runtime.description
+    public static let modelName = FieldKey.modelName.description
+    public static let modelVersion = FieldKey.modelVersion.description
+    public static let latencyMs = FieldKey.latencyMs.description
+    public static let inputLen = FieldKey.inputLen.description
+    public static let transform = FieldKey.transform.description
+    public static let fallbackUsed = FieldKey.fallbackUsed.description
+    public static let fallbackReason = FieldKey.fallbackReason.description
+    public static let warnings = FieldKey.warnings.description
+    public static let requestId = FieldKey.requestId.description
+    public static let bandSource = FieldKey.bandSource.description
+    public static let cached = FieldKey.cached.description
     /// Space of `yhat_q` values: absent or "prob" means probabilities; "logit" asks tsfm-post
     /// to map them back with the logistic function.
-    public static let yhatSpace = "yhat_space"
+    public static let yhatSpace = FieldKey.yhatSpace.description
     /// Per-record counts written by tsfm-post.
-    public static let post = "post"
+    public static let post = FieldKey.post.description
     /// What tsfm-conformal apply did.
-    public static let conformal = "conformal"
+    public static let conformal = FieldKey.conformal.description
     /// `{model_name, band_source}` of `yhat_q_baseline`.
     public static let baselineBand = "baseline_band"
 }
 
 /// Keys inside a request's `quality` block, written by tsfm-prep.
 public enum QualityKey {
-    public static let inputLen = "input_len"
-    public static let missingRatio = "missing_ratio"
-    public static let longestGapMinutes = "longest_gap_min"
-    public static let tsfmEligible = "tsfm_eligible"
-    public static let baselineOnlyReasons = "baseline_only_reasons"
+    public static let inputLen = FieldKey.inputLen.description
+    public static let missingRatio = FieldKey.missingRatio.description
+    public static let longestGapMinutes = FieldKey.longestGapMinutes.description
+    public static let tsfmEligible = FieldKey.tsfmEligible.description
+    public static let baselineOnlyReasons = FieldKey.baselineOnlyReasons.description
 }
