@@ -16,18 +16,7 @@ public enum CalibrationPartial {
     public static let formatVersion = 1
     static let recordsPerLine = 4096
 
-    /// A partial that cannot be merged: why, and the line to blame when one is.
-    public struct PartialError: Error, CustomStringConvertible {
-        public var reason: String
-        public var location: SourceLocation?
-        init(_ reason: String, at location: SourceLocation? = nil) {
-            self.reason = reason
-            self.location = location
-        }
-        public var description: String { location.map { "\($0): \(reason)" } ?? reason }
-        /// The tool error it ends a merge with (65).
-        public var toolError: ToolError { ToolError(.dataError, reason, at: location) }
-    }
+    public typealias PartialError = TSFMCore.PartialError
 
     /// The settings that shape the scores as they are read (so partials and the merge must agree
     /// on them); the rest (target, gamma, min samples, a window without --as-of) act at fit time.

@@ -21,7 +21,7 @@ public enum EvalOutput {
             if i == 0 && hasTarget { headers += ["target " + p, "meets"] }
             headers += ["width " + p, "winkler " + p]
         }
-        headers += ["pinball", "wis", "mae", "rmse", "breach_rate", "followthrough_rate", "followthrough_n"]
+        headers += ["pinball"] + MetricAccumulator.scalarColumns.map { $0.column! }
         let numeric = headers.map { !($0 == "split" || $0 == "meets" || groupNames.contains($0)) || $0 == "step" }
         let cells: [[String?]] = rows.map { row in
             func text(_ v: JSONValue?) -> String? {
@@ -43,8 +43,8 @@ public enum EvalOutput {
                 }
                 out += [text(row["mean_width"]?.object?[p]), text(row["winkler"]?.object?[p])]
             }
-            out += [text(row["pinball"]?.object?["mean"]), text(row["wis"]), text(row["mae"]), text(row["rmse"]),
-                    text(row["breach_rate"]), text(row["followthrough_rate"]), text(row["followthrough_n"])]
+            out.append(text(row["pinball"]?.object?["mean"]))
+            out += MetricAccumulator.scalarColumns.map { text(row[$0.key]) }
             return out
         }
         return (headers, cells, numeric)

@@ -242,17 +242,39 @@ public struct MetricAccumulator: Sendable {
             total += mean
         }
         if !levelSlots.isEmpty { pin["mean"] = Self.round(total / Double(levelSlots.count)) }
-        func rate(_ k: Int, _ n: Int) -> JSONValue { n > 0 ? Self.round(Double(k) / Double(n)) : .null }
         return [
             ("n_records", .int(records)), ("n_steps", .int(steps)),
             ("coverage", .object(coverage)), ("mean_width", .object(width)), ("winkler", .object(winkler)),
             ("pinball", .object(pin)), ("pinball_n", .object(pinN)),
-            ("wis", wisN > 0 ? Self.round(wisSum.value / Double(wisN)) : .null), ("wis_n", .int(wisN)),
-            ("mae", medianN > 0 ? Self.round(absErrorSum.value / Double(medianN)) : .null),
-            ("rmse", medianN > 0 ? Self.round((squaredErrorSum.value / Double(medianN)).squareRoot()) : .null),
-            ("median_n", .int(medianN)),
-            ("breach_rate", rate(breaches, breachN)), ("breach_n", .int(breachN)),
-            ("followthrough_rate", rate(followThroughs, followThroughN)), ("followthrough_n", .int(followThroughN)),
-        ]
+        ] + Self.scalars.map { ($0.key, $0.value(self)) }
     }
+
+    /// One number of a row: its key, its value from the sums (null when undefined), and its
+    /// column in table and CSV output (nil: rows only, like an n beside its metric).
+    struct ScalarMetric {
+        let key: String
+        let value: (MetricAccumulator) -> JSONValue
+        let column: String?
+    }
+
+    static func mean(_ sum: ExactSum, _ n: Int) -> JSONValue { n > 0 ? round(sum.value / Double(n)) : .null }
+    static func rate(_ k: Int, _ n: Int) -> JSONValue { n > 0 ? round(Double(k) / Double(n)) : .null }
+
+    /// The scalar metrics after the per-pair and per-level objects, in row order; `EvalOutput`
+    /// takes its columns from the same list.
+    static let scalars: [ScalarMetric] = [
+        ScalarMetric(key: "wis", value: { mean($0.wisSum, $0.wisN) }, column: "wis"),
+        ScalarMetric(key: "wis_n", value: { .int($0.wisN) }, column: nil),
+        ScalarMetric(key: "mae", value: { mean($0.absErrorSum, $0.medianN) }, column: "mae"),
+        ScalarMetric(key: "rmse", value: {
+            $0.medianN > 0 ? round(($0.squaredErrorSum.value / Double($0.medianN)).squareRoot()) : .null
+        }, column: "rmse"),
+        ScalarMetric(key: "median_n", value: { .int($0.medianN) }, column: nil),
+        ScalarMetric(key: "breach_rate", value: { rate($0.breaches, $0.breachN) }, column: "breach_rate"),
+        ScalarMetric(key: "breach_n", value: { .int($0.breachN) }, column: nil),
+        ScalarMetric(key: "followthrough_rate", value: { rate($0.followThroughs, $0.followThroughN) }, column: "followthrough_rate"),
+        ScalarMetric(key: "followthrough_n", value: { .int($0.followThroughN) }, column: "followthrough_n"),
+    ]
+    /// The scalar metrics shown as columns, in order.
+    static var scalarColumns: [ScalarMetric] { scalars.filter { $0.column != nil } }
 }

@@ -52,17 +52,8 @@ public struct ScoredForecast: Sendable {
     /// Decodes a forecast; nil when it has no `y_future` (not scorable yet).
     public init?(record: Record) throws {
         guard let future = try record.doubles(FieldName.yFuture) else { return nil }
-        guard let id = try record.string(FieldName.marketId), !id.isEmpty else {
-            throw RecordError(field: FieldName.marketId, "missing")
-        }
-        guard let text = try record.string(FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
-        guard let asOf = Timestamp(text) else { throw RecordError(field: FieldName.asOfTs, "'\(text)' is not an RFC 3339 timestamp") }
-        var freq = Cadence.standard
-        if let f = try record.string(FieldName.freq) {
-            guard let c = Cadence(rawValue: f) else { throw RecordError(field: FieldName.freq, "'\(f)' is not one of 1m, 5m, 15m, 1h") }
-            freq = c
-        }
-        let horizonField = try record.int(FieldName.horizonSteps)
+        let header = try RecordHeader(record: record)
+        let horizonField = header.horizonSteps
         guard let band = try QuantileBand.decode(from: record, field: FieldName.yhatQ, horizon: horizonField) else {
             throw RecordError(field: FieldName.yhatQ, "missing")
         }
@@ -77,9 +68,9 @@ public struct ScoredForecast: Sendable {
         if let bad = future.firstIndex(where: { !($0 >= 0 && $0 <= 1) }) {
             throw RecordError(field: "\(FieldName.yFuture)[\(bad)]", "\(future[bad]) is not a probability in [0, 1]")
         }
-        marketId = id
-        self.asOf = asOf
-        self.freq = freq
+        marketId = header.marketId
+        asOf = header.asOf
+        freq = header.freq
         horizon = horizonField ?? band.horizon
         self.band = band
         yFuture = future

@@ -119,22 +119,10 @@ public struct ForecastKey: Sendable {
     public var horizonSteps: Int
 
     public init(record: Record) throws {
-        guard let id = try record.string(FieldName.marketId), !id.isEmpty else {
-            throw RecordError(field: FieldName.marketId, "missing")
-        }
-        guard let text = try record.string(FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
-        guard let asOf = Timestamp(text) else {
-            throw RecordError(field: FieldName.asOfTs, "'\(text)' is not an RFC 3339 timestamp")
-        }
-        var freq = Cadence.standard
-        if let f = try record.string(FieldName.freq) {
-            guard let c = Cadence(rawValue: f) else { throw RecordError(field: FieldName.freq, "'\(f)' is not one of 1m, 5m, 15m, 1h") }
-            freq = c
-        }
-        let horizon = try ForecastRequest.horizon(of: record)
-        marketId = id
-        self.asOf = asOf
-        self.freq = freq
-        horizonSteps = horizon
+        let header = try RecordHeader(record: record)
+        marketId = header.marketId
+        asOf = header.asOf
+        freq = header.freq
+        horizonSteps = try header.checkedHorizon()
     }
 }

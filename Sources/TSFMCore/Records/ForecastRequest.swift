@@ -38,10 +38,7 @@ public struct ForecastRequest: Sendable {
     /// A record's `horizon_steps` (default 12), checked against 1...`maxHorizon`.
     public static func horizon(of record: Record) throws -> Int {
         guard let horizon = try record.int(FieldName.horizonSteps) else { return defaultHorizon }
-        guard horizon >= 1, horizon <= maxHorizon else {
-            throw RecordError(field: FieldName.horizonSteps, "\(horizon) is outside 1...\(maxHorizon)")
-        }
-        return horizon
+        return try RecordHeader.checked(horizon)
     }
 
     public init(marketId: String, asOf: Timestamp, freq: Cadence = .standard, horizonSteps: Int = defaultHorizon,
@@ -58,23 +55,8 @@ public struct ForecastRequest: Sendable {
 
     /// Decodes and validates. Errors name the field.
     public init(record: Record) throws {
-        guard let marketId = try record.string(FieldName.marketId), !marketId.isEmpty else {
-            throw RecordError(field: FieldName.marketId, "missing")
-        }
-        guard let asOfText = try record.string(FieldName.asOfTs) else {
-            throw RecordError(field: FieldName.asOfTs, "missing")
-        }
-        guard let asOf = Timestamp(asOfText) else {
-            throw RecordError(field: FieldName.asOfTs, "'\(asOfText)' is not an RFC 3339 timestamp")
-        }
-        var freq = Cadence.standard
-        if let text = try record.string(FieldName.freq) {
-            guard let c = Cadence(rawValue: text) else {
-                throw RecordError(field: FieldName.freq, "'\(text)' is not one of 1m, 5m, 15m, 1h")
-            }
-            freq = c
-        }
-        let horizon = try Self.horizon(of: record)
+        let header = try RecordHeader(record: record)
+        let horizon = try header.checkedHorizon()
         var levels = QuantileLevel.standard
         if let given = try record.doubles(FieldName.quantiles) {
             levels = try QuantileLevel.validated(given, field: FieldName.quantiles)
@@ -91,7 +73,7 @@ public struct ForecastRequest: Sendable {
         if let json = try record.value(FieldName.transform), json != .null {
             transform = try Transform(json: json)
         }
-        self.init(marketId: marketId, asOf: asOf, freq: freq, horizonSteps: horizon, quantiles: levels, y: y,
+        self.init(marketId: header.marketId, asOf: header.asOf, freq: header.freq, horizonSteps: horizon, quantiles: levels, y: y,
                   transform: transform)
         liquidityBucket = try record.string(FieldName.liquidityBucket)
         volume24h = try record.double(FieldName.volume24h)
