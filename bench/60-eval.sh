@@ -16,7 +16,8 @@ measure "tsfm-eval ($n forecasts, 288-value y)" "$(stat -c %s "$f")" "$n" -- "$B
 s="$WORK/scored.ndjson"
 ns=$((500000 * BENCH_SCALE))
 [ -f "$s" ] || "$BIN/tsfm-bench" scored "$ns" >"$s"
-measure "tsfm-eval ($ns scored, no common key)" "$(stat -c %s "$s")" "$ns" -- "$BIN/tsfm-eval" "$s"
+# Two sources with no common key: pairing leaves nothing, and tsfm-eval exits 66 after reading it
+# all (issue 11); measured with --no-paired below, which scores the same records.
 measure "tsfm-eval ($ns scored, --no-paired)" "$(stat -c %s "$s")" "$ns" -- "$BIN/tsfm-eval" --no-paired "$s"
 p="$WORK/scored-paired.ndjson"
 [ -f "$p" ] || head -n $((ns / 2)) "$s" | awk '{ print
