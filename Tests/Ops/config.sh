@@ -6,13 +6,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 BIN="$(cd "$1" && pwd)"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+. Tests/Ops/lib.sh
 export XDG_STATE_HOME="$tmp/state"
 unset TSFM_CONFIG TOLLAMA_BASE_URL TSFM_MODEL_REGISTRY
 cat > "$tmp/c.json" <<'JSON'

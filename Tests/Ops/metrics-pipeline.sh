@@ -11,13 +11,7 @@
 set -u
 cd "$(dirname "$0")/../.."
 BIN="$(cd "$1" && pwd)"
-passed=0
-failed=0
-ok() { passed=$((passed + 1)); echo "ok   $*"; }
-fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-check() { if eval "$2"; then ok "$1"; else fail "$1"; fi; }
-tmp="$(mktemp -d)"
-trap 'rm -rf "$tmp"' EXIT
+. Tests/Ops/lib.sh
 export XDG_STATE_HOME="$tmp/state"
 M="$tmp/metrics"
 mkdir -p "$M"
