@@ -11,7 +11,7 @@ struct TsfmEval: ParsableCommand {
     }
 
     static let configuration = CommandConfiguration(
-        commandName: "score",
+        commandName: "tsfm-eval",
         abstract: "Score forecast bands against realized values and compare band sources.",
         discussion: """
             Without a subcommand, scores (see `tsfm-eval score --help`). `merge` turns
