@@ -50,6 +50,15 @@ struct StateOptions: ParsableArguments {
         }
         return store
     }
+
+    /// Records a new phase (keeping the one it replaces) and returns the status line to print.
+    func record(_ setting: RolloutSetting, setBy: String, reason: String, at time: Timestamp?) throws -> String {
+        let store = try requiredStore()
+        let next = RolloutState(setting: setting, since: time ?? .now(), setBy: setBy, reason: reason,
+                                previous: try store.load()?.setting)
+        try store.save(next)
+        return GatePhase.statusText(next, store: store)
+    }
 }
 
 /// `--now`: an RFC 3339 UTC time; the wall clock when absent.
@@ -212,12 +221,8 @@ struct Rollout: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         ToolMain.run(tool: "tsfm-gate", output: output) {
-            let store = try state.requiredStore()
-            let before = try store.load()
-            let next = RolloutState(setting: set, since: now?.timestamp ?? .now(), setBy: set.phase == .rollback ? "rollback" : "rollout",
-                                    reason: reason, previous: before?.setting)
-            try store.save(next)
-            try output.write(line: GatePhase.statusText(next, store: store))
+            try output.write(line: try state.record(set, setBy: set.phase == .rollback ? "rollback" : "rollout", reason: reason,
+                                                    at: now?.timestamp))
             return .success
         }
     }
@@ -246,12 +251,8 @@ struct Rollback: ParsableCommand {
     func run() throws {
         let output = OutputSink()
         ToolMain.run(tool: "tsfm-gate", output: output) {
-            let store = try state.requiredStore()
-            let before = try store.load()
-            let next = RolloutState(setting: RolloutSetting(phase: .rollback), since: now?.timestamp ?? .now(), setBy: "rollback",
-                                    reason: reason, previous: before?.setting)
-            try store.save(next)
-            try output.write(line: GatePhase.statusText(next, store: store))
+            try output.write(line: try state.record(RolloutSetting(phase: .rollback), setBy: "rollback", reason: reason,
+                                                    at: now?.timestamp))
             return .success
         }
     }
