@@ -28,7 +28,8 @@ public struct GateForecast {
 
     /// The scan could not judge the line itself (an escaped key, a key named `error`, broken
     /// syntax): the caller parses it as a `Record`, which names the problem or normalises it.
-    struct NeedsRecord: Error {}
+    /// The same sentinel eval's scan uses: the gate reads keys with eval's `rawKey` and `matches`.
+    typealias NeedsRecord = ScoredForecast.Undecided
 
     /// Field names as static strings, compared against raw key bytes.
     enum Key {
@@ -68,11 +69,11 @@ public struct GateForecast {
         } else {
             while true {
                 s.skipWhitespace()
-                let key = try rawKey(&s)
+                let key = try ScoredForecast.rawKey(&s)
                 guard keys.insert(key) else { throw NeedsRecord() }
                 try s.expect(UInt8(ascii: ":"), "':'")
                 s.skipWhitespace()
-                func named(_ name: StaticString) -> Bool { Self.matches(line, key, name) }
+                func named(_ name: StaticString) -> Bool { ScoredForecast.matches(line, key, name) }
                 if named(Key.yhatQ) {
                     f.yhatQ = try s.skipValue().nonNull(line)
                 } else if named(Key.yhatQRaw) {
@@ -183,36 +184,6 @@ public struct GateForecast {
             baselineModel = try string(MetaKey.modelName, in: baseline, path: "\(m).\(MetaKey.baselineBand)")
             baselineBandSource = try string(MetaKey.bandSource, in: baseline, path: "\(m).\(MetaKey.baselineBand)")
         }
-    }
-
-    /// The bytes of a key without escapes; an escaped key goes to the Record path.
-    static func rawKey(_ s: inout JSONScanner) throws -> Range<Int> {
-        guard s.peek() == UInt8(ascii: "\"") else { throw NeedsRecord() }
-        let start = s.position + 1
-        var i = start
-        while i < s.bytes.count {
-            let c = s.bytes[i]
-            if c == UInt8(ascii: "\"") {
-                s.position = i + 1
-                return start..<i
-            }
-            if c == UInt8(ascii: "\\") || c < 0x20 { throw NeedsRecord() }
-            i += 1
-        }
-        throw NeedsRecord()
-    }
-
-    @inline(__always)
-    static func matches(_ line: UnsafeBufferPointer<UInt8>, _ key: Range<Int>, _ name: StaticString) -> Bool {
-        let count = name.utf8CodeUnitCount
-        guard key.count == count else { return false }
-        let bytes = name.utf8Start
-        var i = 0
-        while i < count {
-            if line[key.lowerBound + i] != bytes[i] { return false }
-            i += 1
-        }
-        return true
     }
 
     // MARK: - Bands
