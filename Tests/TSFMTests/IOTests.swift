@@ -140,6 +140,38 @@ struct RecordTests {
         #expect(try JSONValue.parse("-42").jsonText() == "-42")
     }
 
+    /// The one object loop every reader uses: keys as written, escapes flagged, early stop,
+    /// non-objects skipped, broken punctuation named.
+    @Test func memberWalk() throws {
+        func walk(_ text: String, stopAt stop: String? = nil) throws -> (object: Bool, keys: [String], rest: Int) {
+            let bytes = Array(text.utf8)
+            return try bytes.withUnsafeBufferPointer { buffer in
+                var s = JSONScanner(buffer)
+                var keys: [String] = []
+                let object = try s.walkMembers { s, key in
+                    let name = try s.string(of: key)
+                    keys.append((key.escaped ? "escaped:" : "") + name + (s.key(key, is: "b") ? "=b" : ""))
+                    _ = try s.skipValue()
+                    return name != stop
+                }
+                return (object, keys, buffer.count - s.position)
+            }
+        }
+        let whole = try walk(#" { "a" : 1 , "b":{"c":[2]}, "\u0062":null } "#)
+        #expect(whole.object && whole.keys == ["a", "b=b", "escaped:b"] && whole.rest == 1)
+        let stopped = try walk(#"{"a":1,"b":2,"c":3}"#, stopAt: "b")
+        #expect(!stopped.object && stopped.keys == ["a", "b=b"] && stopped.rest == 7)
+        let array = try walk("[1,2] ")
+        #expect(!array.object && array.keys.isEmpty && array.rest == 1)
+        #expect(try walk("{}").keys.isEmpty)
+        for (text, message) in [("{a:1}", "expected a key string"), (#"{"a":1,}"#, "expected a key string"),
+                                (#"{"a" 1}"#, "expected ':'"), (#"{"a":1 "b":2}"#, "expected ',' or '}'"),
+                                ("[1,", "expected a value")] {
+            #expect(throws: JSONSyntaxError.self, "\(text)") { _ = try walk(text) }
+            do { _ = try walk(text) } catch { #expect("\(error)".contains(message), "\(text): \(error)") }
+        }
+    }
+
     @Test func quantileBandDecodeSortsByNumericLevel() throws {
         let band = try QuantileBand.decode(JSONValue.parse(#"{"0.9":[3],"0.10":[1],"0.5":[2]}"#), field: "yhat_q")
         #expect(band.levels == [0.1, 0.5, 0.9])

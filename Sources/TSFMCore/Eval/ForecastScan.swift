@@ -48,82 +48,65 @@ extension ScoredForecast {
             return true
         }
 
-        s.skipWhitespace()
-        guard s.peek() == UInt8(ascii: "{") else { throw Undecided() }
-        s.position += 1
-        s.skipWhitespace()
-        if s.peek() == UInt8(ascii: "}") {
-            s.position += 1
-        } else {
-            while true {
-                s.skipWhitespace()
-                let key = try rawKey(&s)
-                guard keys.insert(key) else { throw Undecided() }
-                try s.expect(UInt8(ascii: ":"), "':'")
-                s.skipWhitespace()
-                if matches(line, key, Key.yhatQ), first(1) {
-                    guard let b = QuantileBand.scan(&s, horizon: nil),
-                          b.values.allSatisfy({ $0.allSatisfy { $0 >= 0 && $0 <= 1 } }) else { throw Undecided() }
-                    band = b
-                } else if matches(line, key, Key.yFuture), first(2) {
-                    guard let values = try s.parseDoubleArray(), values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
-                        // null (no future yet) or anything odd: the Record path decides.
-                        throw Undecided()
-                    }
-                    future = values
-                } else if matches(line, key, Key.marketId), first(4) {
-                    marketId = try string(&s)
-                } else if matches(line, key, Key.asOfTs), first(8) {
-                    asOf = try timestamp(&s)
-                } else if matches(line, key, Key.freq), first(16) {
-                    guard let c = Cadence(rawValue: try string(&s)) else { throw Undecided() }
-                    freq = c
-                } else if matches(line, key, Key.horizonSteps), first(32) {
-                    horizon = try integer(&s)
-                } else if matches(line, key, Key.eventId), first(64) {
-                    eventId = try string(&s)
-                } else if matches(line, key, Key.liquidityBucket), first(128) {
-                    liquidity = try string(&s)
-                } else if matches(line, key, Key.tteBucket), first(256) {
-                    tte = try string(&s)
-                } else if matches(line, key, Key.category), first(512) {
-                    category = try string(&s)
-                } else if matches(line, key, Key.meta), first(1024) {
-                    try scanMeta(&s, line) { key, scanner in
-                        if matches(line, key, Key.bandSource) {
-                            bandSource = try string(&scanner)
-                        } else if matches(line, key, Key.runtime) {
-                            runtime = try string(&scanner)
-                        } else if matches(line, key, Key.modelName) {
-                            model = try string(&scanner)
-                        } else if matches(line, key, Key.conformal) {
-                            try scanMeta(&scanner, line) { key, inner in
-                                if matches(line, key, Key.target) {
-                                    let t = try inner.scanNumber()
-                                    guard t > 0 && t < 1 else { throw Undecided() }
-                                    target = t
-                                } else {
-                                    _ = try inner.skipValue(depth: 2)
-                                }
-                            }
-                        } else {
-                            _ = try scanner.skipValue(depth: 1)
-                        }
-                    }
-                } else if matches(line, key, Key.error) {
-                    // Possibly an error record: the Record path tells.
+        let object = try s.forEachMember { s, key in
+            guard !key.escaped, keys.insert(key.range) else { throw Undecided() }
+            if s.key(key, is: Key.yhatQ), first(1) {
+                guard let b = QuantileBand.scan(&s, horizon: nil),
+                      b.values.allSatisfy({ $0.allSatisfy { $0 >= 0 && $0 <= 1 } }) else { throw Undecided() }
+                band = b
+            } else if s.key(key, is: Key.yFuture), first(2) {
+                guard let values = try s.parseDoubleArray(), values.allSatisfy({ $0 >= 0 && $0 <= 1 }) else {
+                    // null (no future yet) or anything odd: the Record path decides.
                     throw Undecided()
-                } else {
-                    _ = try s.skipValue()
                 }
-                s.skipWhitespace()
-                let c = s.peek()
-                s.position += 1
-                if c == UInt8(ascii: ",") { continue }
-                if c == UInt8(ascii: "}") { break }
+                future = values
+            } else if s.key(key, is: Key.marketId), first(4) {
+                marketId = try string(&s)
+            } else if s.key(key, is: Key.asOfTs), first(8) {
+                asOf = try timestamp(&s)
+            } else if s.key(key, is: Key.freq), first(16) {
+                guard let c = Cadence(rawValue: try string(&s)) else { throw Undecided() }
+                freq = c
+            } else if s.key(key, is: Key.horizonSteps), first(32) {
+                horizon = try integer(&s)
+            } else if s.key(key, is: Key.eventId), first(64) {
+                eventId = try string(&s)
+            } else if s.key(key, is: Key.liquidityBucket), first(128) {
+                liquidity = try string(&s)
+            } else if s.key(key, is: Key.tteBucket), first(256) {
+                tte = try string(&s)
+            } else if s.key(key, is: Key.category), first(512) {
+                category = try string(&s)
+            } else if s.key(key, is: Key.meta), first(1024) {
+                try scanObject(&s, depth: 1) { scanner, key in
+                    if scanner.key(key, is: Key.bandSource) {
+                        bandSource = try string(&scanner)
+                    } else if scanner.key(key, is: Key.runtime) {
+                        runtime = try string(&scanner)
+                    } else if scanner.key(key, is: Key.modelName) {
+                        model = try string(&scanner)
+                    } else if scanner.key(key, is: Key.conformal) {
+                        try scanObject(&scanner, depth: 2) { inner, key in
+                            if inner.key(key, is: Key.target) {
+                                let t = try inner.scanNumber()
+                                guard t > 0 && t < 1 else { throw Undecided() }
+                                target = t
+                            } else {
+                                _ = try inner.skipValue(depth: 2)
+                            }
+                        }
+                    } else {
+                        _ = try scanner.skipValue(depth: 1)
+                    }
+                }
+            } else if s.key(key, is: Key.error) {
+                // Possibly an error record: the Record path tells.
                 throw Undecided()
+            } else {
+                _ = try s.skipValue()
             }
         }
+        guard object else { throw Undecided() }
         try s.expectEnd()
         guard let future else {
             // Absent: not scorable yet (present but null was sent to the Record path above).
@@ -144,11 +127,6 @@ extension ScoredForecast {
         return .forecast(f)
     }
 
-    @inline(__always)
-    static func matches(_ line: UnsafeBufferPointer<UInt8>, _ key: Range<Int>, _ name: StaticString) -> Bool {
-        name.matches(UnsafeBufferPointer(rebasing: line[key]))
-    }
-
     /// The pairing key of a line, `Evaluator.key` of its market_id and as_of_ts, by a light scan
     /// that stops as soon as it has both (values before them are skipped with their syntax
     /// checked). Nil when it cannot tell cheaply (escapes, nulls, odd values): decode the line.
@@ -159,33 +137,26 @@ extension ScoredForecast {
         do {
             s.skipWhitespace()
             guard s.peek() == UInt8(ascii: "{") else { return nil }
-            s.position += 1
-            while true {
-                s.skipWhitespace()
-                let key = try rawKey(&s)
-                try s.expect(UInt8(ascii: ":"), "':'")
-                s.skipWhitespace()
-                if matches(line, key, Key.marketId), market == nil {
-                    market = try rawKey(&s)
-                } else if matches(line, key, Key.asOfTs), asOf == nil {
+            _ = try s.walkMembers { s, key in
+                guard !key.escaped else { throw Undecided() }
+                if s.key(key, is: Key.marketId), market == nil {
+                    market = try rawString(&s)
+                } else if s.key(key, is: Key.asOfTs), asOf == nil {
                     asOf = try timestamp(&s)
                 } else {
                     _ = try s.skipValue()
                 }
-                if let market, let asOf {
-                    return Evaluator.key(marketId: UnsafeBufferPointer(rebasing: line[market]), millis: asOf.millis)
-                }
-                s.skipWhitespace()
-                guard s.peek() == UInt8(ascii: ",") else { return nil }
-                s.position += 1
+                return market == nil || asOf == nil
             }
         } catch {
             return nil
         }
+        guard let market, let asOf else { return nil }
+        return Evaluator.key(marketId: UnsafeBufferPointer(rebasing: line[market]), millis: asOf.millis)
     }
 
-    /// The bytes of a key without escapes (an escaped key is left to the Record path).
-    static func rawKey(_ s: inout JSONScanner) throws -> Range<Int> {
+    /// The bytes of a string value without escapes (an escaped one is left to the Record path).
+    static func rawString(_ s: inout JSONScanner) throws -> Range<Int> {
         guard s.peek() == UInt8(ascii: "\"") else { throw Undecided() }
         let start = s.position + 1
         var i = start
@@ -208,7 +179,7 @@ extension ScoredForecast {
     }
 
     static func timestamp(_ s: inout JSONScanner) throws -> Timestamp {
-        let range = try rawKey(&s)
+        let range = try rawString(&s)
         guard let t = Timestamp.parse(UnsafeBufferPointer(rebasing: s.bytes[range])) else { throw Undecided() }
         return t
     }
@@ -235,36 +206,15 @@ extension ScoredForecast {
         return s.bytes[start] == UInt8(ascii: "-") ? -value : value
     }
 
-    /// Walks an object's members, handing each key (unescaped bytes) to `member`, which must
-    /// consume the value. null and other types go to the Record path.
-    static func scanMeta(_ s: inout JSONScanner, _ line: UnsafeBufferPointer<UInt8>,
-                         _ member: (Range<Int>, inout JSONScanner) throws -> Void) throws {
+    /// The members of a nested object (`meta` and its `conformal`), each key checked for repeats;
+    /// null, other types, escaped or repeated keys go to the Record path.
+    static func scanObject(_ s: inout JSONScanner, depth: Int, _ member: (inout JSONScanner, JSONKey) throws -> Void) throws {
         guard s.peek() == UInt8(ascii: "{") else { throw Undecided() }
-        s.position += 1
-        s.skipWhitespace()
-        if s.peek() == UInt8(ascii: "}") {
-            s.position += 1
-            return
-        }
-        try KeyRangeSet.with(line) { keys in try scanMembers(&s, line, keys: &keys, member) }
-    }
-
-    /// The members of an object after its `{`; a key that appears twice goes to the Record path.
-    static func scanMembers(_ s: inout JSONScanner, _ line: UnsafeBufferPointer<UInt8>, keys: inout KeyRangeSet,
-                            _ member: (Range<Int>, inout JSONScanner) throws -> Void) throws {
-        while true {
-            s.skipWhitespace()
-            let key = try rawKey(&s)
-            guard keys.insert(key) else { throw Undecided() }
-            try s.expect(UInt8(ascii: ":"), "':'")
-            s.skipWhitespace()
-            try member(key, &s)
-            s.skipWhitespace()
-            let c = s.peek()
-            s.position += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { return }
-            throw Undecided()
+        try KeyRangeSet.with(s.bytes) { keys in
+            _ = try s.forEachMember(depth: depth) { s, key in
+                guard !key.escaped, keys.insert(key.range) else { throw Undecided() }
+                try member(&s, key)
+            }
         }
     }
 }

@@ -28,7 +28,7 @@ public struct GateForecast {
 
     /// The scan could not judge the line itself (an escaped key, a key named `error`, broken
     /// syntax): the caller parses it as a `Record`, which names the problem or normalises it.
-    /// The same sentinel eval's scan uses: the gate reads keys with eval's `rawKey` and `matches`.
+    /// The same sentinel eval's scan uses.
     typealias NeedsRecord = ScoredForecast.Undecided
 
     /// Field names as static strings, compared against raw key bytes.
@@ -60,69 +60,51 @@ public struct GateForecast {
         var f = GateForecast()
         var s = JSONScanner(line)
         var haveMarket = false, haveAsOf = false
-        s.skipWhitespace()
-        guard s.peek() == UInt8(ascii: "{") else { throw NeedsRecord() }
-        s.position += 1
-        s.skipWhitespace()
-        if s.peek() == UInt8(ascii: "}") {
-            s.position += 1
-        } else {
-            while true {
-                s.skipWhitespace()
-                let key = try ScoredForecast.rawKey(&s)
-                guard keys.insert(key) else { throw NeedsRecord() }
-                try s.expect(UInt8(ascii: ":"), "':'")
-                s.skipWhitespace()
-                func named(_ name: StaticString) -> Bool { ScoredForecast.matches(line, key, name) }
-                if named(Key.yhatQ) {
-                    f.yhatQ = try s.skipValue().nonNull(line)
-                } else if named(Key.yhatQRaw) {
-                    f.yhatQRaw = try s.skipValue().nonNull(line)
-                } else if named(Key.yhatQBaseline) {
-                    f.yhatQBaseline = try s.skipValue().nonNull(line)
-                } else if named(Key.yFuture) {
-                    f.yFuture = try future(&s)
-                } else if named(Key.marketId) {
-                    guard let id = try optionalString(&s, field: FieldName.marketId), !id.isEmpty else {
-                        throw RecordError(field: FieldName.marketId, "missing")
-                    }
-                    f.marketId = id
-                    haveMarket = true
-                } else if named(Key.asOfTs) {
-                    guard let text = try optionalString(&s, field: FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
-                    guard let t = Timestamp(text) else { throw RecordError(field: FieldName.asOfTs, "'\(text)' is not an RFC 3339 timestamp") }
-                    f.asOf = t
-                    haveAsOf = true
-                } else if named(Key.freq) {
-                    if let text = try optionalString(&s, field: FieldName.freq) {
-                        guard let c = Cadence(rawValue: text) else {
-                            throw RecordError(field: FieldName.freq, "'\(text)' is not one of \(Cadence.allCases.map(\.rawValue).joined(separator: ", "))")
-                        }
-                        f.freq = c
-                    }
-                } else if named(Key.horizonSteps) {
-                    let value = try s.parseValue(depth: 1)
-                    if value != .null {
-                        guard let h = value.int, h >= 1, h <= ForecastRequest.maxHorizon else {
-                            throw RecordError(field: FieldName.horizonSteps, "expected an integer from 1 to \(ForecastRequest.maxHorizon)")
-                        }
-                        f.horizon = h
-                    }
-                } else if named(Key.meta) {
-                    try f.scanMeta(&s)
-                } else if named(Key.error) && !errorKeyIsData {
-                    throw NeedsRecord()
-                } else {
-                    _ = try s.skipValue()
+        let object = try s.forEachMember { s, key in
+            guard !key.escaped, keys.insert(key.range) else { throw NeedsRecord() }
+            if s.key(key, is: Key.yhatQ) {
+                f.yhatQ = try s.skipValue().nonNull(line)
+            } else if s.key(key, is: Key.yhatQRaw) {
+                f.yhatQRaw = try s.skipValue().nonNull(line)
+            } else if s.key(key, is: Key.yhatQBaseline) {
+                f.yhatQBaseline = try s.skipValue().nonNull(line)
+            } else if s.key(key, is: Key.yFuture) {
+                f.yFuture = try future(&s)
+            } else if s.key(key, is: Key.marketId) {
+                guard let id = try optionalString(&s, field: FieldName.marketId), !id.isEmpty else {
+                    throw RecordError(field: FieldName.marketId, "missing")
                 }
-                s.skipWhitespace()
-                let c = s.peek()
-                s.position += 1
-                if c == UInt8(ascii: ",") { continue }
-                if c == UInt8(ascii: "}") { break }
+                f.marketId = id
+                haveMarket = true
+            } else if s.key(key, is: Key.asOfTs) {
+                guard let text = try optionalString(&s, field: FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
+                guard let t = Timestamp(text) else { throw RecordError(field: FieldName.asOfTs, "'\(text)' is not an RFC 3339 timestamp") }
+                f.asOf = t
+                haveAsOf = true
+            } else if s.key(key, is: Key.freq) {
+                if let text = try optionalString(&s, field: FieldName.freq) {
+                    guard let c = Cadence(rawValue: text) else {
+                        throw RecordError(field: FieldName.freq, "'\(text)' is not one of \(Cadence.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    f.freq = c
+                }
+            } else if s.key(key, is: Key.horizonSteps) {
+                let value = try s.parseValue(depth: 1)
+                if value != .null {
+                    guard let h = value.int, h >= 1, h <= ForecastRequest.maxHorizon else {
+                        throw RecordError(field: FieldName.horizonSteps, "expected an integer from 1 to \(ForecastRequest.maxHorizon)")
+                    }
+                    f.horizon = h
+                }
+            } else if s.key(key, is: Key.meta) {
+                try f.scanMeta(&s)
+            } else if s.key(key, is: Key.error) && !errorKeyIsData {
                 throw NeedsRecord()
+            } else {
+                _ = try s.skipValue()
             }
         }
+        guard object else { throw NeedsRecord() }
         try s.expectEnd()
         guard haveMarket else { throw RecordError(field: FieldName.marketId, "missing") }
         guard haveAsOf else { throw RecordError(field: FieldName.asOfTs, "missing") }

@@ -14,6 +14,13 @@ public struct JSONSyntaxError: Error, CustomStringConvertible {
     }
 }
 
+/// An object member's key as written: the byte range between its quotes, and whether it holds
+/// escapes (then its bytes are not its name: `JSONScanner.string(of:)` decodes it).
+public struct JSONKey {
+    public let range: Range<Int>
+    public let escaped: Bool
+}
+
 /// A strict, allocation-light JSON scanner over a byte buffer. It can skip a value (checking its
 /// syntax) to learn its byte range, or decode it: this is what lets a tool decode only the fields
 /// it owns and copy the others through unchanged.
@@ -76,27 +83,7 @@ public struct JSONScanner {
         case UInt8(ascii: "\""):
             try skipString()
         case UInt8(ascii: "{"):
-            guard depth < Self.maxDepth else { throw fail("nesting too deep") }
-            position += 1
-            skipWhitespace()
-            if peek() == UInt8(ascii: "}") {
-                position += 1
-            } else {
-                while true {
-                    skipWhitespace()
-                    guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key string") }
-                    try skipString()
-                    try expect(UInt8(ascii: ":"), "':'")
-                    _ = try skipValue(depth: depth + 1)
-                    skipWhitespace()
-                    let c = peek()
-                    position += 1
-                    if c == UInt8(ascii: ",") { continue }
-                    if c == UInt8(ascii: "}") { break }
-                    position -= 1
-                    throw fail("expected ',' or '}'")
-                }
-            }
+            _ = try forEachMember(depth: depth) { s, _ in _ = try s.skipValue(depth: depth + 1) }
         case UInt8(ascii: "["):
             guard depth < Self.maxDepth else { throw fail("nesting too deep") }
             position += 1
@@ -165,15 +152,18 @@ public struct JSONScanner {
         position += count
     }
 
-    /// Skips a string (position at its opening quote), validating escapes.
-    mutating func skipString() throws {
+    /// Skips a string (position at its opening quote), validating escapes; says whether it had any.
+    @discardableResult
+    mutating func skipString() throws -> Bool {
+        var escaped = false
         position += 1
         while position < bytes.count {
             let c = bytes[position]
             if c == UInt8(ascii: "\"") {
                 position += 1
-                return
+                return escaped
             } else if c == UInt8(ascii: "\\") {
+                escaped = true
                 position += 1
                 guard position < bytes.count else { break }
                 switch bytes[position] {
@@ -195,6 +185,76 @@ public struct JSONScanner {
             }
         }
         throw fail("unterminated string")
+    }
+
+    // MARK: - Objects
+
+    /// Walks the members of the object at the current position: the one loop over
+    /// `{"key": value, …}` that every reader of objects uses. For each member, `member` gets the
+    /// scanner at the value (whitespace skipped) and the key as written, and must consume the
+    /// value (decode it or `skipValue`). The walk checks the key strings and the punctuation
+    /// between members. Returns false, with the value skipped (so a syntax error still wins), when
+    /// the value is not an object.
+    @inline(__always)
+    public mutating func forEachMember(depth: Int = 0, _ member: (inout JSONScanner, JSONKey) throws -> Void) throws -> Bool {
+        try walkMembers(depth: depth) { s, key in
+            try member(&s, key)
+            return true
+        }
+    }
+
+    /// `forEachMember` for a reader that can stop early: `member` returns false to stop, leaving
+    /// the scanner just after that member's value. Returns false when the value is not an object
+    /// or `member` stopped.
+    @inline(__always)
+    public mutating func walkMembers(depth: Int = 0, _ member: (inout JSONScanner, JSONKey) throws -> Bool) throws -> Bool {
+        skipWhitespace()
+        guard peek() == UInt8(ascii: "{") else {
+            _ = try skipValue(depth: depth)
+            return false
+        }
+        guard depth < Self.maxDepth else { throw fail("nesting too deep") }
+        position += 1
+        skipWhitespace()
+        if peek() == UInt8(ascii: "}") {
+            position += 1
+            return true
+        }
+        while true {
+            skipWhitespace()
+            guard peek() == UInt8(ascii: "\"") else { throw fail("expected a key string") }
+            let start = position + 1
+            let escaped = try skipString()
+            let key = JSONKey(range: start..<(position - 1), escaped: escaped)
+            try expect(UInt8(ascii: ":"), "':'")
+            skipWhitespace()
+            guard try member(&self, key) else { return false }
+            skipWhitespace()
+            let c = peek()
+            position += 1
+            if c == UInt8(ascii: ",") { continue }
+            if c == UInt8(ascii: "}") { return true }
+            position -= 1
+            throw fail("expected ',' or '}'")
+        }
+    }
+
+    /// Whether a key is `name` exactly (a key with escapes never is: readers decode those).
+    @inline(__always)
+    public func key(_ key: JSONKey, is name: StaticString) -> Bool {
+        !key.escaped && name.matches(UnsafeBufferPointer(rebasing: bytes[key.range]))
+    }
+
+    /// A key's name, escapes decoded.
+    public func string(of key: JSONKey) throws -> String {
+        if !key.escaped { return String(decoding: UnsafeBufferPointer(rebasing: bytes[key.range]), as: UTF8.self) }
+        var s = JSONScanner(bytes, position: key.range.lowerBound - 1)
+        return try s.parseString()
+    }
+
+    /// The error for a key met twice, placed at the key.
+    func duplicate(_ key: JSONKey, _ name: String) -> JSONSyntaxError {
+        JSONSyntaxError(offset: key.range.lowerBound - 1, message: "duplicate key '\(name)'")
     }
 
     // MARK: - Numbers
@@ -404,42 +464,20 @@ public struct JSONScanner {
         case UInt8(ascii: "\""):
             return .string(try parseString())
         case UInt8(ascii: "{"):
-            guard depth < Self.maxDepth else { throw fail("nesting too deep") }
-            position += 1
             var object = JSONObject()
-            skipWhitespace()
-            if peek() == UInt8(ascii: "}") {
-                position += 1
-                return .object(object)
-            }
             var manyKeys: Set<String>?
-            while true {
-                skipWhitespace()
-                let keyStart = position
-                let key = try parseString()
+            _ = try forEachMember(depth: depth) { s, key in
+                let name = try s.string(of: key)
                 // Equal keys: parsers disagree on which counts, so a decoded object refuses them.
                 if object.count < 32 {
-                    if object.members.contains(where: { $0.key == key }) {
-                        position = keyStart
-                        throw fail("duplicate key '\(key)'")
-                    }
+                    if object.members.contains(where: { $0.key == name }) { throw s.duplicate(key, name) }
                 } else {
                     if manyKeys == nil { manyKeys = Set(object.keys) }
-                    guard manyKeys!.insert(key).inserted else {
-                        position = keyStart
-                        throw fail("duplicate key '\(key)'")
-                    }
+                    guard manyKeys!.insert(name).inserted else { throw s.duplicate(key, name) }
                 }
-                try expect(UInt8(ascii: ":"), "':'")
-                object.append(key, try parseValue(depth: depth + 1))
-                skipWhitespace()
-                let c = peek()
-                position += 1
-                if c == UInt8(ascii: ",") { continue }
-                if c == UInt8(ascii: "}") { return .object(object) }
-                position -= 1
-                throw fail("expected ',' or '}'")
+                object.append(name, try s.parseValue(depth: depth + 1))
             }
+            return .object(object)
         case UInt8(ascii: "["):
             guard depth < Self.maxDepth else { throw fail("nesting too deep") }
             position += 1

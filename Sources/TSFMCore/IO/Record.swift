@@ -33,37 +33,17 @@ public struct Record {
         try line.withUnsafeBufferPointer { buffer in
             var scanner = JSONScanner(buffer)
             do {
-                scanner.skipWhitespace()
-                guard scanner.peek() == UInt8(ascii: "{") else {
-                    _ = try scanner.skipValue()
-                    throw RecordError("not a JSON object")
-                }
-                scanner.position += 1
-                scanner.skipWhitespace()
-                if scanner.peek() == UInt8(ascii: "}") {
-                    scanner.position += 1
-                } else {
-                    while true {
-                        scanner.skipWhitespace()
-                        let key = try scanner.parseString()
-                        if fields.count < 32 {
-                            for f in fields where f.key == key { throw RecordError(field: key, "appears twice") }
-                        } else {
-                            if manyKeys == nil { manyKeys = Set(fields.map(\.key)) }
-                            guard manyKeys!.insert(key).inserted else { throw RecordError(field: key, "appears twice") }
-                        }
-                        try scanner.expect(UInt8(ascii: ":"), "':'")
-                        let range = try scanner.skipValue()
-                        fields.append(Field(key: key, slot: .raw(range)))
-                        scanner.skipWhitespace()
-                        let c = scanner.peek()
-                        scanner.position += 1
-                        if c == UInt8(ascii: ",") { continue }
-                        if c == UInt8(ascii: "}") { break }
-                        scanner.position -= 1
-                        throw scanner.fail("expected ',' or '}'")
+                let object = try scanner.forEachMember { s, key in
+                    let name = try s.string(of: key)
+                    if fields.count < 32 {
+                        for f in fields where f.key == name { throw RecordError(field: name, "appears twice") }
+                    } else {
+                        if manyKeys == nil { manyKeys = Set(fields.map(\.key)) }
+                        guard manyKeys!.insert(name).inserted else { throw RecordError(field: name, "appears twice") }
                     }
+                    fields.append(Field(key: name, slot: .raw(try s.skipValue())))
                 }
+                guard object else { throw RecordError("not a JSON object") }
                 try scanner.expectEnd()
             } catch let error as JSONSyntaxError {
                 throw RecordError(error.description)

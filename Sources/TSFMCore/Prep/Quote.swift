@@ -60,60 +60,35 @@ public enum QuoteParser {
         var lastTsRange: Range<Int>?
         var hasErrorKey = false
         do {
-            s.skipWhitespace()
-            guard s.peek() == UInt8(ascii: "{") else {
-                _ = try s.skipValue()
-                throw RecordError("not a JSON object")
-            }
-            s.position += 1
-            s.skipWhitespace()
-            if s.peek() == UInt8(ascii: "}") {
-                s.position += 1
-            } else {
-                while true {
-                    s.skipWhitespace()
-                    guard s.peek() == UInt8(ascii: "\"") else { throw s.fail("expected a key string") }
-                    let keyStart = s.position + 1
-                    try s.skipString()
-                    let keyRange = keyStart..<(s.position - 1)
-                    let key = UnsafeBufferPointer(rebasing: line[keyRange])
-                    if key.contains(UInt8(ascii: "\\")) {
-                        guard escapedKeysChecked else { throw EscapedKey() }
-                    } else if !keys.insert(keyRange) {
-                        throw RecordError(field: String(decoding: key, as: UTF8.self), "appears twice")
-                    }
-                    try s.expect(UInt8(ascii: ":"), "':'")
-                    s.skipWhitespace()
-                    if FieldKey.marketId.matches(key) {
-                        if s.peek() == UInt8(ascii: "\"") { marketId = try s.parseString() } else {
-                            _ = try s.skipValue()
-                            throw RecordError(field: "market_id", "expected a string")
-                        }
-                    } else if FieldKey.ts.matches(key) {
-                        tsRange = try stringRange(&s, field: "ts")
-                    } else if FieldKey.bid.matches(key) {
-                        bid = try number(&s, field: "bid")
-                    } else if FieldKey.ask.matches(key) {
-                        ask = try number(&s, field: "ask")
-                    } else if FieldKey.lastTrade.matches(key) {
-                        last = try number(&s, field: "last_trade")
-                    } else if FieldKey.lastTradeTs.matches(key) {
-                        lastTsRange = try stringRange(&s, field: "last_trade_ts")
-                    } else if FieldKey.price.matches(key) {
-                        price = try number(&s, field: "price")
-                    } else {
-                        if FieldKey.error.matches(key) { hasErrorKey = true }
+            let object = try s.forEachMember { s, key in
+                if key.escaped {
+                    guard escapedKeysChecked else { throw EscapedKey() }
+                } else if !keys.insert(key.range) {
+                    throw RecordError(field: try s.string(of: key), "appears twice")
+                }
+                if s.key(key, is: FieldKey.marketId) {
+                    if s.peek() == UInt8(ascii: "\"") { marketId = try s.parseString() } else {
                         _ = try s.skipValue()
+                        throw RecordError(field: "market_id", "expected a string")
                     }
-                    s.skipWhitespace()
-                    let c = s.peek()
-                    s.position += 1
-                    if c == UInt8(ascii: ",") { continue }
-                    if c == UInt8(ascii: "}") { break }
-                    s.position -= 1
-                    throw s.fail("expected ',' or '}'")
+                } else if s.key(key, is: FieldKey.ts) {
+                    tsRange = try stringRange(&s, field: "ts")
+                } else if s.key(key, is: FieldKey.bid) {
+                    bid = try number(&s, field: "bid")
+                } else if s.key(key, is: FieldKey.ask) {
+                    ask = try number(&s, field: "ask")
+                } else if s.key(key, is: FieldKey.lastTrade) {
+                    last = try number(&s, field: "last_trade")
+                } else if s.key(key, is: FieldKey.lastTradeTs) {
+                    lastTsRange = try stringRange(&s, field: "last_trade_ts")
+                } else if s.key(key, is: FieldKey.price) {
+                    price = try number(&s, field: "price")
+                } else {
+                    if s.key(key, is: FieldKey.error) { hasErrorKey = true }
+                    _ = try s.skipValue()
                 }
             }
+            guard object else { throw RecordError("not a JSON object") }
             try s.expectEnd()
         } catch let error as JSONSyntaxError {
             throw RecordError(error.description)

@@ -19,13 +19,14 @@ public enum QuantileLevel {
     /// `minLevel...maxLevel`; nil otherwise.
     public static func parse(_ key: String) -> Double? {
         var text = key
-        let value: Double? = text.withUTF8 { bytes in
-            guard let first = bytes.first, first &- 0x30 < 10 else { return nil }
-            var scanner = JSONScanner(bytes)
-            guard let v = try? scanner.scanNumber(), scanner.atEnd else { return nil }
-            return v
-        }
-        guard let v = value, v >= minLevel, v <= maxLevel else { return nil }
+        return text.withUTF8 { parse($0) }
+    }
+
+    /// `parse` of a key's bytes as written (the fast band reader's keys).
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let first = bytes.first, first &- 0x30 < 10 else { return nil }
+        var scanner = JSONScanner(bytes)
+        guard let v = try? scanner.scanNumber(), scanner.atEnd, v >= minLevel, v <= maxLevel else { return nil }
         return v
     }
 
@@ -123,28 +124,25 @@ public struct QuantileBand: Equatable, Sendable {
         return try decode(json, field: field, horizon: horizon)
     }
 
+    /// Thrown inside the fast reader for anything the tree path should judge.
+    struct Declined: Error {}
+
     /// Reads a well-formed band directly; nil for anything the tree path should judge.
     static func scan(_ s: inout JSONScanner, horizon: Int?) -> QuantileBand? {
-        s.skipWhitespace()
-        guard s.peek() == UInt8(ascii: "{") else { return nil }
-        s.position += 1
         var pairs: [(Double, [Double])] = []
         pairs.reserveCapacity(5)
-        while true {
+        do {
             s.skipWhitespace()
-            guard let key = try? s.parseString(), let level = QuantileLevel.parse(key),
-                  (try? s.expect(UInt8(ascii: ":"), "':'")) != nil,
-                  let values = (try? s.parseDoubleArray()) ?? nil,
-                  values.allSatisfy({ $0.isFinite })
-            else { return nil }
-            if let first = pairs.first, first.1.count != values.count { return nil }
-            if pairs.count == QuantileLevel.maxCount { return nil }
-            pairs.append((level, values))
-            s.skipWhitespace()
-            let c = s.peek()
-            s.position += 1
-            if c == UInt8(ascii: ",") { continue }
-            if c == UInt8(ascii: "}") { break }
+            guard s.peek() == UInt8(ascii: "{") else { return nil }
+            _ = try s.forEachMember { s, key in
+                guard !key.escaped, let level = QuantileLevel.parse(UnsafeBufferPointer(rebasing: s.bytes[key.range])),
+                      let values = try s.parseDoubleArray(), values.allSatisfy({ $0.isFinite }),
+                      pairs.first.map({ $0.1.count == values.count }) ?? true,
+                      pairs.count < QuantileLevel.maxCount
+                else { throw Declined() }
+                pairs.append((level, values))
+            }
+        } catch {
             return nil
         }
         guard let first = pairs.first, horizon.map({ first.1.count == $0 }) ?? true else { return nil }
