@@ -1,8 +1,5 @@
 import TSFMCore
 import ArgumentParser
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `--metrics-file` and `--metrics-pipeline`, part of `CommonOptions` (docs/metrics.md).
 public struct MetricsOptions: ParsableArguments {
@@ -44,14 +41,5 @@ public struct StateDirOption: ParsableArguments {
     /// The state dir: the flag, else the XDG default.
     public var path: String? { stateDir ?? Self.defaultPath() }
 
-    public static func defaultPath() -> String? {
-        func env(_ name: String) -> String? {
-            guard let v = getenv(name) else { return nil }
-            let s = String(cString: v)
-            return s.isEmpty ? nil : s
-        }
-        if let xdg = env("XDG_STATE_HOME") { return xdg + "/tsfm" }
-        if let home = env("HOME") { return home + "/.local/state/tsfm" }
-        return nil
-    }
+    public static func defaultPath() -> String? { StateDir.resolve() }
 }

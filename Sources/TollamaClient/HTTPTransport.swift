@@ -1,8 +1,5 @@
 import TSFMCore
 import CCurl
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// One HTTP exchange to perform. The transport never looks inside the body.
 struct HTTPRequest {
@@ -113,7 +110,7 @@ final class HTTPTransport {
                 if scheduler.isFinished { return }
                 guard let wake = scheduler.nextWakeup() else { return }
                 let wait = wake - monotonicSeconds()
-                if wait > 0 { usleep(UInt32(min(wait, 1.0) * 1_000_000)) }
+                System.sleep(seconds: min(wait, 1.0))
                 continue
             }
             var running: Int32 = 0

@@ -1,7 +1,4 @@
 import TSFMCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// How to reach and treat the daemon (TollamaOptions builds it from flags and environment).
 public struct TollamaConfig: Sendable {
@@ -109,7 +106,7 @@ public final class TollamaRuntime: ModelRuntime {
     /// Installed models and their versions (the daemon's digests), asked once per run.
     var installed: [String: String]??
 
-    public init(config: TollamaConfig, logger: Logger, seed: UInt64 = UInt64(truncatingIfNeeded: Timestamp.now().millis) ^ UInt64(getpid()),
+    public init(config: TollamaConfig, logger: Logger, seed: UInt64 = UInt64(truncatingIfNeeded: Timestamp.now().millis) ^ UInt64(System.processID),
                 wallClockMs: @escaping () -> Int64 = { Timestamp.now().millis }) {
         self.config = config
         self.logger = logger
@@ -356,7 +353,7 @@ public final class TollamaRuntime: ModelRuntime {
             guard let claimed = state.trialStartedMs, state.openedAtMs != nil else { return state }
             let now = wallClockMs()
             if now < claimed || now - claimed >= trialPatienceMs { return state }
-            usleep(50_000)
+            System.sleep(seconds: 0.05)
         }
     }
 

@@ -41,7 +41,7 @@ struct StateOptions: ParsableArguments {
     var stateDir: String?
 
     func store() -> RolloutStore? {
-        RolloutStore.resolve(explicit: stateDir).map(RolloutStore.init(directory:))
+        StateDir.resolve(explicit: stateDir).map(RolloutStore.init(directory:))
     }
 
     func requiredStore() throws -> RolloutStore {

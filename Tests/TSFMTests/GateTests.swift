@@ -25,7 +25,7 @@ private func gateForecast(_ id: String = "m1", lo: [Double], hi: [Double], futur
 private func alerts(_ lines: [String], _ settings: AlertSettings = AlertSettings(), onError: OnErrorPolicy = .fail) throws -> ([Record], AlertRun) {
     let path = try temporaryFile(lines.joined(separator: "\n") + "\n")
     let outPath = path + ".out"
-    FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     let handle = FileHandle(forWritingAtPath: outPath)!
     defer { try? handle.close() }
     let sink = OutputSink(fd: handle.fileDescriptor)
@@ -233,9 +233,9 @@ struct GateReviewTests {
         #expect(GatePhase.effective(recorded: rolled, requested: RolloutSetting(phase: .full), logger: log).phase == .rollback)
         try Data("{\"version\":7}".utf8).write(to: URL(fileURLWithPath: store.path))
         #expect(throws: ToolError.self) { try store.load() }
-        #expect(RolloutStore.resolve(explicit: nil) { $0 == "XDG_STATE_HOME" ? "/x" : "/home/u" } == "/x/tsfm")
-        #expect(RolloutStore.resolve(explicit: nil) { $0 == "HOME" ? "/home/u" : nil } == "/home/u/.local/state/tsfm")
-        #expect(RolloutStore.resolve(explicit: "/s") { _ in "/x" } == "/s")
+        #expect(StateDir.resolve(explicit: nil) { $0 == "XDG_STATE_HOME" ? "/x" : "/home/u" } == "/x/tsfm")
+        #expect(StateDir.resolve(explicit: nil) { $0 == "HOME" ? "/home/u" : nil } == "/home/u/.local/state/tsfm")
+        #expect(StateDir.resolve(explicit: "/s") { _ in "/x" } == "/s")
     }
 
     private func alert(_ i: Int, arm: RolloutArm, followed: Bool?, hoursAgo: Double = 1) -> Record {

@@ -60,7 +60,7 @@ public struct ModelRegistry: Sendable {
     /// `<executable's directory>/../share/tsfm/models.json` if that file exists (an installed
     /// tool never looks in the working directory).
     public static func defaultPath() -> String? {
-        if let v = getenv("TSFM_MODEL_REGISTRY"), v.pointee != 0 { return String(cString: v) }
+        if let v = System.environment("TSFM_MODEL_REGISTRY") { return v }
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
         guard n > 0 else { return nil }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The rollout as recorded in the state dir (`gate-rollout.json`): the phase and percentage,
 /// since when, who set it and why, and what it was before (so a rollback says what to return
@@ -74,19 +71,6 @@ public struct RolloutStore: Sendable {
 
     public var path: String { directory + "/" + RolloutState.fileName }
 
-    /// The state dir every tool uses: `--state-dir`, else `$XDG_STATE_HOME/tsfm`, else
-    /// `~/.local/state/tsfm` (as tsfm-forecast resolves it). Nil without any of them.
-    public static func resolve(explicit: String?, environment: (String) -> String? = RolloutStore.environment) -> String? {
-        if let explicit { return explicit }
-        if let xdg = environment("XDG_STATE_HOME"), !xdg.isEmpty { return xdg + "/tsfm" }
-        if let home = environment("HOME"), !home.isEmpty { return home + "/.local/state/tsfm" }
-        return nil
-    }
-
-    public static func environment(_ name: String) -> String? {
-        getenv(name).map { String(cString: $0) }
-    }
-
     /// The recorded state, nil when none was ever recorded. A file that exists but cannot be
     /// read or understood is a configuration error (78): the gate must not guess its phase.
     public func load() throws -> RolloutState? {
@@ -94,7 +78,7 @@ public struct RolloutStore: Sendable {
         do {
             bytes = try FileBytes.read(path)
         } catch {
-            if access(path, F_OK) != 0 && errno == ENOENT { return nil }
+            if error.isMissing { return nil }
             throw ToolError(.config, "\(path): cannot read the rollout state: \(error.reason); fix or remove it, then set the phase with 'tsfm-gate rollout --set PHASE'")
         }
         do {
@@ -108,19 +92,7 @@ public struct RolloutStore: Sendable {
     }
 
     public func save(_ state: RolloutState) throws {
-        try Self.makeDirectory(directory)
+        try StateDir.makeDirectory(directory)
         try AtomicFile.write(Array((try JSONValue.object(state.object).jsonText() + "\n").utf8), to: path)
-    }
-
-    /// `mkdir -p` (kept here rather than borrowed from the tollama state code, which lives in
-    /// another module after the split of issue 14).
-    static func makeDirectory(_ path: String) throws {
-        var current = path.hasPrefix("/") ? "" : "."
-        for part in path.split(separator: "/") {
-            current += "/" + part
-            if mkdir(current, 0o755) != 0 && errno != EEXIST {
-                throw ToolError(.ioError, "cannot create \(current): \(String(cString: strerror(errno)))")
-            }
-        }
     }
 }

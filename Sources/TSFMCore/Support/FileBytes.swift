@@ -13,6 +13,8 @@ public enum FileBytes {
     /// Why a file could not be read: the system's message (`strerror`) or the rule it broke.
     public struct ReadError: Error, CustomStringConvertible {
         public let reason: String
+        /// The file does not exist (ENOENT): for state that may not have been recorded yet.
+        public var isMissing = false
         public var description: String { reason }
     }
 
@@ -27,7 +29,7 @@ public enum FileBytes {
         guard fd >= 0 else {
             let code = errno
             if code == ELOOP && !followSymlinks { throw ReadError(reason: "is a symbolic link") }
-            throw ReadError(reason: System.errorText(code))
+            throw ReadError(reason: System.errorText(code), isMissing: code == ENOENT)
         }
         defer { close(fd) }
         var info = stat()

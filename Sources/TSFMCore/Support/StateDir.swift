@@ -11,6 +11,15 @@ public struct StateDir: Sendable {
 
     public init(_ path: String) { self.path = path }
 
+    /// The state dir every tool uses: `--state-dir`, else `$XDG_STATE_HOME/tsfm`, else
+    /// `~/.local/state/tsfm`. Nil without any of them.
+    public static func resolve(explicit: String? = nil, environment: (String) -> String? = System.environment) -> String? {
+        if let explicit { return explicit }
+        if let xdg = environment("XDG_STATE_HOME"), !xdg.isEmpty { return xdg + "/tsfm" }
+        if let home = environment("HOME"), !home.isEmpty { return home + "/.local/state/tsfm" }
+        return nil
+    }
+
     /// The JSON object in `name`, or nil when it is missing or unreadable (state is advisory:
     /// a damaged file is treated as no state, never as an error).
     public func read(_ name: String) -> JSONObject? {

@@ -61,6 +61,16 @@ public enum System {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// This process's id (temp names, seeds).
+    public static var processID: Int32 { getpid() }
+
+    /// Sleeps for `seconds` (retry back-off, polling); a signal may end it early.
+    public static func sleep(seconds: Double) {
+        guard seconds > 0 else { return }
+        var ts = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
+        nanosleep(&ts, nil)
+    }
+
     /// Makes a write to a closed pipe fail with EPIPE instead of killing the process, so a tool
     /// can end quietly when its reader goes away (`| head`).
     public static func ignoreBrokenPipe() {

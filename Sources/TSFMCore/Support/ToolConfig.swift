@@ -152,11 +152,6 @@ public enum ToolConfig {
         return false
     }
 
-    static func environment(_ name: String) -> String? {
-        guard let v = getenv(name) else { return nil }
-        let s = String(cString: v)
-        return s.isEmpty ? nil : s
-    }
 
     /// The effective settings of `command`: each key it takes, its value and source.
     public static func settings(command: String, arguments: [String], file: (path: String, values: [String: String])?) -> [Setting] {
@@ -164,7 +159,7 @@ public enum ToolConfig {
             if given(key.flag, in: arguments) {
                 return Setting(key: key.name, value: flagValue(key.flag, in: arguments) ?? "", source: .flag)
             }
-            if let env = key.environment, let value = environment(env) {
+            if let env = key.environment, let value = System.environment(env) {
                 return Setting(key: key.name, value: value, source: .environment(env))
             }
             if let file, let value = file.values[key.name] {
@@ -189,7 +184,7 @@ public enum ToolConfig {
     /// settings and exits 0; a bad file exits 78. `arguments` excludes the program name.
     public static func arguments(tool: String, _ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> [String] {
         var rest: [String] = []
-        var path = environment("TSFM_CONFIG")
+        var path = System.environment("TSFM_CONFIG")
         var printing = false
         var i = 0
         while i < arguments.count {
