@@ -141,7 +141,7 @@ struct SpanRuleTests {
         let book = QuoteBook(maxSpanSeconds: maxSpanDays * 86_400)
         let path = try temporaryFile(lines.joined(separator: "\n") + "\n")
         let outPath = path + ".out"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         let handle = FileHandle(forWritingAtPath: outPath)!
         defer { try? handle.close() }
         let sink = OutputSink(fd: handle.fileDescriptor)

@@ -16,7 +16,7 @@ func runStream(_ text: String, onError: OnErrorPolicy = .fail, blockSize: Int = 
                _ body: (inout Record, SourceLocation) throws -> Void = { _, _ in }) throws -> (output: String, totals: StreamTotals) {
     let path = try temporaryFile(text)
     let outPath = path + ".out"
-    FileManager.default.createFile(atPath: outPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     let handle = FileHandle(forWritingAtPath: outPath)!
     defer { try? handle.close() }
     let sink = OutputSink(fd: handle.fileDescriptor)

@@ -17,7 +17,7 @@ struct TollamaConcurrencyTests {
         let p = Process()
         p.executableURL = repoRoot.appendingPathComponent(".build/debug/tsfm-bench")
         p.arguments = ["requests", "\(n)"]
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
         try p.run()
         p.waitUntilExit()
