@@ -98,13 +98,11 @@ public enum EvalPartial {
             [.string(slots.pairs[$0].name), .double(slots.pairs[$0].nominal), .int(a.pairN[$0]), .int(a.pairCovered[$0]),
              .string(a.pairWidthSum[$0].text), .string(a.pairWinklerSum[$0].text)]
         }
-        return [
-            ("records", .int(a.records)), ("steps", .int(a.steps)), ("levels", .array(levels)), ("pairs", .array(pairs)),
-            ("wis", .string(a.wisSum.text)), ("wis_n", .int(a.wisN)), ("abs", .string(a.absErrorSum.text)),
-            ("sq", .string(a.squaredErrorSum.text)), ("median_n", .int(a.medianN)), ("breaches", .int(a.breaches)),
-            ("breach_n", .int(a.breachN)), ("ft", .int(a.followThroughs)), ("ft_n", .int(a.followThroughN)),
-            ("target", a.target.map(JSONValue.double) ?? .null), ("target_mixed", .bool(a.targetMixed)),
-        ]
+        let terms = MetricAccumulator.Term.allCases.map { t -> (String, JSONValue) in
+            (t.key, t.isCount ? .int(a.count(t)) : .string(a.sum(t).text))
+        }
+        return [("records", .int(a.records)), ("steps", .int(a.steps)), ("levels", .array(levels)), ("pairs", .array(pairs))]
+            + terms + [("target", a.target.map(JSONValue.double) ?? .null), ("target_mixed", .bool(a.targetMixed))]
     }
 
     /// Adds a group line's sums into `a`, with slots of the merged run.
@@ -136,15 +134,9 @@ public enum EvalPartial {
             a.pairWidthSum[slot] += try sum(e[4], "pairs")
             a.pairWinklerSum[slot] += try sum(e[5], "pairs")
         }
-        a.wisSum += try sum(o["wis"], "wis")
-        a.wisN += try int("wis_n")
-        a.absErrorSum += try sum(o["abs"], "abs")
-        a.squaredErrorSum += try sum(o["sq"], "sq")
-        a.medianN += try int("median_n")
-        a.breaches += try int("breaches")
-        a.breachN += try int("breach_n")
-        a.followThroughs += try int("ft")
-        a.followThroughN += try int("ft_n")
+        for t in MetricAccumulator.Term.allCases {
+            if t.isCount { a.counts[t.rawValue] += try int(t.key) } else { a.sums[t.rawValue] += try sum(o[t.key], t.key) }
+        }
         // As one pass would: mixed when two records disagree (the rows show a target only when unmixed).
         if o["target_mixed"]?.bool == true { a.targetMixed = true }
         if let t = o["target"]?.number {

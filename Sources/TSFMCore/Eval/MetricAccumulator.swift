@@ -86,15 +86,9 @@ public struct MetricAccumulator: Sendable {
     var pairCovered: [Int] = []
     var pairWidthSum: [ExactSum] = []
     var pairWinklerSum: [ExactSum] = []
-    var wisSum = ExactSum()
-    var wisN = 0
-    var absErrorSum = ExactSum()
-    var squaredErrorSum = ExactSum()
-    var medianN = 0
-    var breaches = 0
-    var breachN = 0
-    var followThroughs = 0
-    var followThroughN = 0
+    /// The scalar metrics' terms, indexed by `Term` (a sum term uses `sums`, a count `counts`).
+    var sums = [ExactSum](repeating: ExactSum(), count: Term.allCases.count)
+    var counts = [Int](repeating: 0, count: Term.allCases.count)
     var target: Double?
     var targetMixed = false
     var lastSerial = -1
@@ -138,9 +132,9 @@ public struct MetricAccumulator: Sendable {
         if let m = layout.medianIndex {
             let median = band.values[m][h]
             wis.addMedian(median, actual: y)
-            absErrorSum += w * abs(y - median)
-            squaredErrorSum += w * (y - median) * (y - median)
-            medianN += weight
+            add(.abs, w * abs(y - median))
+            add(.sq, w * (y - median) * (y - median))
+            count(.medianN, weight)
         }
         for (p, slot) in layout.pairs {
             let lo = band.values[p.lowIndex][h], hi = band.values[p.highIndex][h]
@@ -152,21 +146,31 @@ public struct MetricAccumulator: Sendable {
             wis.addInterval(winkler: winkler, alpha: p.alpha)
         }
         if let score = wis.value {
-            wisSum += w * score
-            wisN += weight
+            add(.wis, w * score)
+            count(.wisN, weight)
         }
         if band.levels.count >= 2 {
             let lo = band.values[0][h], hi = band.values[band.levels.count - 1][h]
-            breachN += weight
+            count(.breachN, weight)
             if y < lo || y > hi {
-                breaches += weight
+                count(.breaches, weight)
                 if let ft = IntervalMetrics.followThrough(path: f.yFuture, at: h, above: y > hi, move: move, window: window) {
-                    followThroughN += weight
-                    if ft { followThroughs += weight }
+                    count(.ftN, weight)
+                    if ft { count(.ft, weight) }
                 }
             }
         }
     }
+
+    @inline(__always)
+    mutating func add(_ term: Term, _ value: Double) { sums[term.rawValue] += value }
+
+    @inline(__always)
+    mutating func count(_ term: Term, _ n: Int) { counts[term.rawValue] += n }
+
+    func sum(_ term: Term) -> ExactSum { sums[term.rawValue] }
+
+    func count(_ term: Term) -> Int { counts[term.rawValue] }
 
     /// Adds another accumulator's sums (the report's per-source totals over its steps). Records
     /// are the larger count: each step's accumulator counts the same records again.
@@ -187,15 +191,10 @@ public struct MetricAccumulator: Sendable {
         add(&pairCovered, o.pairCovered)
         add(&pairWidthSum, o.pairWidthSum)
         add(&pairWinklerSum, o.pairWinklerSum)
-        wisSum += o.wisSum
-        wisN += o.wisN
-        absErrorSum += o.absErrorSum
-        squaredErrorSum += o.squaredErrorSum
-        medianN += o.medianN
-        breaches += o.breaches
-        breachN += o.breachN
-        followThroughs += o.followThroughs
-        followThroughN += o.followThroughN
+        for t in Term.allCases {
+            sums[t.rawValue] += o.sums[t.rawValue]
+            counts[t.rawValue] += o.counts[t.rawValue]
+        }
         if let t = o.target {
             if let old = target, old != t { targetMixed = true }
             target = t
@@ -257,23 +256,57 @@ public struct MetricAccumulator: Sendable {
         let column: String?
     }
 
-    static func mean(_ sum: ExactSum, _ n: Int) -> JSONValue { n > 0 ? round(sum.value / Double(n)) : .null }
-    static func rate(_ k: Int, _ n: Int) -> JSONValue { n > 0 ? round(Double(k) / Double(n)) : .null }
+    static func mean(_ t: Term, _ n: Term, _ a: MetricAccumulator) -> JSONValue {
+        a.count(n) > 0 ? round(a.sum(t).value / Double(a.count(n))) : .null
+    }
+    static func rate(_ k: Term, _ n: Term, _ a: MetricAccumulator) -> JSONValue {
+        a.count(n) > 0 ? round(Double(a.count(k)) / Double(a.count(n))) : .null
+    }
+
+    /// The additive terms behind the scalar metrics: a sum (`ExactSum`) or a count of steps.
+    /// Every scalar metric is a function of its terms, so partials carry them (under `key`, in
+    /// this order) and merge exactly, and pairing can take a record back out.
+    enum Term: Int, CaseIterable {
+        case wis, wisN, abs, sq, medianN, breaches, breachN, ft, ftN
+
+        /// Its field in a partial's group line (`EvalPartial`).
+        var key: String {
+            switch self {
+            case .wis: "wis"
+            case .wisN: "wis_n"
+            case .abs: "abs"
+            case .sq: "sq"
+            case .medianN: "median_n"
+            case .breaches: "breaches"
+            case .breachN: "breach_n"
+            case .ft: "ft"
+            case .ftN: "ft_n"
+            }
+        }
+
+        var isCount: Bool {
+            switch self {
+            case .wis, .abs, .sq: false
+            default: true
+            }
+        }
+    }
 
     /// The scalar metrics after the per-pair and per-level objects, in row order; `EvalOutput`
-    /// takes its columns from the same list.
+    /// takes its columns from the same list. A new scalar metric is its terms (`Term`, fed in
+    /// `add`) and one entry here: partials, merges, rows, tables and CSV follow.
     static let scalars: [ScalarMetric] = [
-        ScalarMetric(key: "wis", value: { mean($0.wisSum, $0.wisN) }, column: "wis"),
-        ScalarMetric(key: "wis_n", value: { .int($0.wisN) }, column: nil),
-        ScalarMetric(key: "mae", value: { mean($0.absErrorSum, $0.medianN) }, column: "mae"),
+        ScalarMetric(key: "wis", value: { mean(.wis, .wisN, $0) }, column: "wis"),
+        ScalarMetric(key: "wis_n", value: { .int($0.count(.wisN)) }, column: nil),
+        ScalarMetric(key: "mae", value: { mean(.abs, .medianN, $0) }, column: "mae"),
         ScalarMetric(key: "rmse", value: {
-            $0.medianN > 0 ? round(($0.squaredErrorSum.value / Double($0.medianN)).squareRoot()) : .null
+            $0.count(.medianN) > 0 ? round(($0.sum(.sq).value / Double($0.count(.medianN))).squareRoot()) : .null
         }, column: "rmse"),
-        ScalarMetric(key: "median_n", value: { .int($0.medianN) }, column: nil),
-        ScalarMetric(key: "breach_rate", value: { rate($0.breaches, $0.breachN) }, column: "breach_rate"),
-        ScalarMetric(key: "breach_n", value: { .int($0.breachN) }, column: nil),
-        ScalarMetric(key: "followthrough_rate", value: { rate($0.followThroughs, $0.followThroughN) }, column: "followthrough_rate"),
-        ScalarMetric(key: "followthrough_n", value: { .int($0.followThroughN) }, column: "followthrough_n"),
+        ScalarMetric(key: "median_n", value: { .int($0.count(.medianN)) }, column: nil),
+        ScalarMetric(key: "breach_rate", value: { rate(.breaches, .breachN, $0) }, column: "breach_rate"),
+        ScalarMetric(key: "breach_n", value: { .int($0.count(.breachN)) }, column: nil),
+        ScalarMetric(key: "followthrough_rate", value: { rate(.ft, .ftN, $0) }, column: "followthrough_rate"),
+        ScalarMetric(key: "followthrough_n", value: { .int($0.count(.ftN)) }, column: "followthrough_n"),
     ]
     /// The scalar metrics shown as columns, in order.
     static var scalarColumns: [ScalarMetric] { scalars.filter { $0.column != nil } }

@@ -92,8 +92,8 @@ extension RunMetrics {
         for (source, acc) in e.bySource {
             let s = [("band_source", source)]
             set("tsfm_eval_scored_records", s, Double(acc.records))
-            set("tsfm_eval_breach_ratio", s, acc.breachN > 0 ? r(Double(acc.breaches) / Double(acc.breachN)) : nil)
-            set("tsfm_eval_followthrough_ratio", s, acc.followThroughN > 0 ? r(Double(acc.followThroughs) / Double(acc.followThroughN)) : nil)
+            set("tsfm_eval_breach_ratio", s, acc.count(.breachN) > 0 ? r(Double(acc.count(.breaches)) / Double(acc.count(.breachN))) : nil)
+            set("tsfm_eval_followthrough_ratio", s, acc.count(.ftN) > 0 ? r(Double(acc.count(.ft)) / Double(acc.count(.ftN))) : nil)
             for (k, p) in acc.pairStats(e.slots).enumerated() {
                 let l = s + [("pair", p.name)]
                 set("tsfm_eval_coverage_ratio", l, r(Double(p.covered) / Double(p.n)))
