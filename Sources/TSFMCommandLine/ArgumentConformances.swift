@@ -32,3 +32,11 @@ extension DurationArgument {
         }
     }
 }
+
+extension EvalSplit {
+    /// `--split`'s transform: parsed once, or refused with the accepted forms.
+    @Sendable public static func parse(_ text: String) throws -> EvalSplit {
+        guard let split = EvalSplit(argument: text) else { throw ValidationError("must be time:F or event:F with 0 < F < 1") }
+        return split
+    }
+}

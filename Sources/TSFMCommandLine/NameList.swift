@@ -12,7 +12,7 @@ where Name.RawValue == String {
     public init(_ names: [Name]) { self.names = names }
 
     /// The parser for `@Option(transform:)`.
-    public static func parse(_ text: String) throws -> NameList {
+    @Sendable public static func parse(_ text: String) throws -> NameList {
         var names: [Name] = []
         for part in text.split(separator: ",") {
             let word = String(part.drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())

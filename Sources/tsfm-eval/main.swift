@@ -81,8 +81,9 @@ struct Score: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Compare only keys every band source scored (default: on when several sources are present).")
     var paired: Bool?
 
-    @Option(help: "Validation split: time:F (latest F of as-of times) or event:F (F of events per category).")
-    var split: String?
+    @Option(help: "Validation split: time:F (latest F of as-of times) or event:F (F of events per category).",
+            transform: EvalSplit.parse)
+    var split: EvalSplit?
 
     @Option(help: "Seed of the event split.")
     var seed: UInt64 = 0
@@ -102,7 +103,6 @@ struct Score: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case ndjson, table, csv }
 
     func validate() throws {
-        if let split, EvalSplit(argument: split) == nil { throw ValidationError("--split must be time:F or event:F with 0 < F < 1") }
         if both && split == nil { throw ValidationError("--both needs --split") }
         try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
         try followthrough.check("--followthrough", 0...DurationText.maxSeconds, openBelow: true)
@@ -126,7 +126,7 @@ struct Score: ParsableCommand {
             settings.move = move
             settings.followThroughSeconds = followthrough.seconds
             settings.paired = paired
-            settings.split = split.flatMap(EvalSplit.init(argument:))
+            settings.split = split
             settings.seed = seed
             settings.both = both
             settings.tolerance = tolerance
