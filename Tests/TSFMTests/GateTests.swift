@@ -205,7 +205,7 @@ struct GateAlertTests {
         #expect(run.badLines == 4)
         let reasons = out.compactMap { try? $0.object("error")?["reason"]?.string }
         #expect(reasons.count == 5)
-        #expect(reasons.contains("field 'yhat_q': missing"))
+        #expect(reasons.contains("field 'yhat_q': missing (tsfm-forecast writes it)"))
         #expect(reasons.contains("field 'y_future[0]': 1.5 is not a probability in [0, 1]"))
         #expect(reasons.contains { $0.hasPrefix("field 'meta.band_source': missing") })
         // The escaped key is read like any other.

@@ -46,11 +46,20 @@ struct ReaderTests {
     }
 
     @Test func missingAndWrongTypeFields() {
-        #expect(streamFailure("{\"a\":1}\n") { r, _ in _ = try r.required("market_id") } == "F:1: field 'market_id': missing")
+        #expect(streamFailure("{\"a\":1}\n") { r, _ in _ = try r.required("market_id") } == "F:1: field 'market_id': missing (tsfm-prep writes it)")
         #expect(streamFailure("{\"market_id\":3}\n") { r, _ in _ = try r.string("market_id") }
             == "F:1: field 'market_id': expected a string")
         #expect(streamFailure("{\"y\":[0.1,\"x\"]}\n") { r, _ in _ = try r.doubles("y") }
             == "F:1: field 'y': expected an array of numbers")
+    }
+
+    /// A pipeline field that is missing names the stage that writes it; a field of the user's
+    /// own files (quotes, markets) does not.
+    @Test func missingFieldNamesItsProducer() {
+        #expect(RecordError.missing("yhat_q").description == "field 'yhat_q': missing (tsfm-forecast writes it)")
+        #expect(RecordError.missing("y_future").description == "field 'y_future': missing (tsfm-prep --backtest or tsfm-prep actuals writes it)")
+        #expect(RecordError.missing("yhat_q_raw").description == "field 'yhat_q_raw': missing (tsfm-conformal apply writes it)")
+        #expect(RecordError.missing("ts").description == "field 'ts': missing")
     }
 
     @Test func numberOutOfRange() {

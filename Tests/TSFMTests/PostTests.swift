@@ -109,7 +109,7 @@ struct PostTests {
                 return nil
             } catch { return "\(error)" }
         }
-        #expect(reason(#"{"market_id":"m"}"#) == "field 'yhat_q': missing")
+        #expect(reason(#"{"market_id":"m"}"#) == "field 'yhat_q': missing (tsfm-forecast writes it)")
         #expect(reason(#"{"yhat_q":{"0.1":[0.1,0.2],"0.9":[0.5]}}"#)?.contains("different lengths") == true)
         #expect(reason(#"{"yhat_q":{"0":[0.1]}}"#)?.contains("in [1e-06, 0.999999]") == true)
         #expect(reason(#"{"horizon_steps":2,"yhat_q":{"0.5":[0.1]}}"#)?.contains("horizon_steps is 2") == true)

@@ -73,7 +73,7 @@ public final class CalibrationSet {
     /// Adds one forecast's samples. Throws `RecordError` for a record that cannot be used.
     public func add(_ record: Record) throws {
         counts.records += 1
-        guard let tsText = try record.string(FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
+        guard let tsText = try record.string(FieldName.asOfTs) else { throw RecordError.missing(FieldName.asOfTs) }
         guard let ts = Timestamp(tsText) else { throw RecordError(field: FieldName.asOfTs, "not an RFC 3339 UTC time: \(tsText)") }
         guard let future = try ForecastFields.realized(record) else {
             counts.withoutFuture += 1
@@ -87,7 +87,7 @@ public final class CalibrationSet {
         let rawText = record.rawValue(FieldName.yhatQRaw)
         let field = rawText != nil && rawText! != Array("null".utf8) ? FieldName.yhatQRaw : FieldName.yhatQ
         guard let band = try ForecastFields.band(record, field: field) else {
-            throw RecordError(field: FieldName.yhatQ, "missing")
+            throw RecordError.missing(FieldName.yhatQ)
         }
         guard band.levels.count >= 2 else { throw RecordError(field: FieldName.yhatQ, "needs at least two quantile levels to calibrate") }
         for (i, row) in band.values.enumerated() {

@@ -61,7 +61,7 @@ public struct ConformalApplier {
         let rawField = earlierRaw != nil && earlierRaw != Array("null".utf8) ? FieldName.yhatQRaw : FieldName.yhatQ
         guard let rawBytes = record.rawValue(rawField),
               let raw = try ForecastFields.band(record, field: rawField) else {
-            throw RecordError(field: FieldName.yhatQ, "missing")
+            throw RecordError.missing(FieldName.yhatQ)
         }
         // meta is edited member by member; members apply does not own keep their exact bytes.
         var meta = try record.nested(FieldName.meta) ?? Record()

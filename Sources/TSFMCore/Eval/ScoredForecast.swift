@@ -55,7 +55,7 @@ public struct ScoredForecast: Sendable {
         let header = try RecordHeader(record: record)
         let horizonField = header.horizonSteps
         guard let band = try QuantileBand.decode(from: record, field: FieldName.yhatQ, horizon: horizonField) else {
-            throw RecordError(field: FieldName.yhatQ, "missing")
+            throw RecordError.missing(FieldName.yhatQ)
         }
         // A band is scored as probabilities: a value outside [0, 1] (run tsfm-post first) would
         // score silently wrong, and huge ones overflow the widths.

@@ -119,7 +119,7 @@ public final class AlertReview {
     /// The follow-through of an alert from the quotes: the realized path from the breach on.
     func followThroughFromQuotes(_ record: Record, breach: Timestamp) throws -> Bool? {
         guard let quotes else { return nil }
-        guard let market = try record.string(FieldName.marketId) else { throw RecordError(field: FieldName.marketId, "missing") }
+        guard let market = try record.string(FieldName.marketId) else { throw RecordError.missing(FieldName.marketId) }
         let freqText = try record.string(FieldName.freq) ?? Cadence.standard.rawValue
         guard let freq = Cadence(rawValue: freqText) else { throw RecordError(field: FieldName.freq, "'\(freqText)' is not a cadence") }
         guard let y = try record.double("y"), y >= 0, y <= 1 else { throw RecordError(field: "y", "missing or not a probability") }

@@ -72,12 +72,12 @@ public struct GateForecast {
                 f.yFuture = try future(&s)
             } else if s.key(key, is: Key.marketId) {
                 guard let id = try optionalString(&s, field: FieldName.marketId), !id.isEmpty else {
-                    throw RecordError(field: FieldName.marketId, "missing")
+                    throw RecordError.missing(FieldName.marketId)
                 }
                 f.marketId = id
                 haveMarket = true
             } else if s.key(key, is: Key.asOfTs) {
-                guard let text = try optionalString(&s, field: FieldName.asOfTs) else { throw RecordError(field: FieldName.asOfTs, "missing") }
+                guard let text = try optionalString(&s, field: FieldName.asOfTs) else { throw RecordError.missing(FieldName.asOfTs) }
                 guard let t = Timestamp(text) else { throw RecordError(field: FieldName.asOfTs, "'\(text)' is not an RFC 3339 timestamp") }
                 f.asOf = t
                 haveAsOf = true
@@ -106,9 +106,9 @@ public struct GateForecast {
         }
         guard object else { throw NeedsRecord() }
         try s.expectEnd()
-        guard haveMarket else { throw RecordError(field: FieldName.marketId, "missing") }
-        guard haveAsOf else { throw RecordError(field: FieldName.asOfTs, "missing") }
-        guard f.yhatQ != nil else { throw RecordError(field: FieldName.yhatQ, "missing") }
+        guard haveMarket else { throw RecordError.missing(FieldName.marketId) }
+        guard haveAsOf else { throw RecordError.missing(FieldName.asOfTs) }
+        guard f.yhatQ != nil else { throw RecordError.missing(FieldName.yhatQ) }
         return f
     }
 

@@ -110,7 +110,7 @@ public struct Record {
 
     /// A field that must be present and not null.
     public func required(_ key: String) throws -> JSONValue {
-        guard let v = try value(key), v != .null else { throw RecordError(field: key, "missing") }
+        guard let v = try value(key), v != .null else { throw RecordError.missing(key) }
         return v
     }
 

@@ -28,7 +28,7 @@ public struct PostProcessor {
     public mutating func process(_ record: inout Record) throws {
         let horizon = try record.int(FieldName.horizonSteps)
         guard var band = try QuantileBand.decode(from: record, field: FieldName.yhatQ, horizon: horizon) else {
-            throw RecordError(field: FieldName.yhatQ, "missing")
+            throw RecordError.missing(FieldName.yhatQ)
         }
         // meta is edited member by member: the members post owns are decoded and replaced, the
         // others keep their exact bytes (a `-0` or a 20-digit id must not be re-encoded).

@@ -1,6 +1,18 @@
 /// Top-level field names of the record contract (docs/records.md), as `String`s. Tools refer to
 /// these (or to `FieldKey`), never to string literals.
 public enum FieldName {
+    /// The stage that writes a field into the pipeline, named when the field is missing further
+    /// on (a stage left out, or records from the wrong stage). Nil for fields a user supplies.
+    public static func producer(of field: String) -> String? {
+        switch field {
+        case marketId, asOfTs, freq, horizonSteps, y: "tsfm-prep"
+        case yFuture: "tsfm-prep --backtest or tsfm-prep actuals"
+        case yhatQ: "tsfm-forecast"
+        case yhatQRaw: "tsfm-conformal apply"
+        default: nil
+        }
+    }
+
     // Request
     public static let marketId = FieldKey.marketId.description
     public static let asOfTs = FieldKey.asOfTs.description

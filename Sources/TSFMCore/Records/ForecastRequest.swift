@@ -61,7 +61,7 @@ public struct ForecastRequest: Sendable {
         if let given = try record.doubles(FieldName.quantiles) {
             levels = try QuantileLevel.validated(given, field: FieldName.quantiles)
         }
-        guard let y = try record.doubles(FieldName.y) else { throw RecordError(field: FieldName.y, "missing") }
+        guard let y = try record.doubles(FieldName.y) else { throw RecordError.missing(FieldName.y) }
         guard !y.isEmpty else { throw RecordError(field: FieldName.y, "is empty") }
         guard y.count <= Self.maxInputLength else {
             throw RecordError(field: FieldName.y, "has \(y.count) points; the cap is \(Self.maxInputLength)")

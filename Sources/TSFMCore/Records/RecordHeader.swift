@@ -13,10 +13,10 @@ public struct RecordHeader: Sendable {
     /// Decodes the header; throws a `RecordError` naming the field.
     public init(record: Record) throws {
         guard let marketId = try record.string(FieldName.marketId), !marketId.isEmpty else {
-            throw RecordError(field: FieldName.marketId, "missing")
+            throw RecordError.missing(FieldName.marketId)
         }
         guard let asOfText = try record.string(FieldName.asOfTs) else {
-            throw RecordError(field: FieldName.asOfTs, "missing")
+            throw RecordError.missing(FieldName.asOfTs)
         }
         guard let asOf = Timestamp(asOfText) else {
             throw RecordError(field: FieldName.asOfTs, "'\(asOfText)' is not an RFC 3339 timestamp")

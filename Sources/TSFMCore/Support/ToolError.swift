@@ -27,6 +27,13 @@ public struct RecordError: Error, Equatable, CustomStringConvertible {
         guard let field else { return reason }
         return "field '\(field)': \(reason)"
     }
+
+    /// A required field of a pipeline record is absent: names the stage that writes it
+    /// (`field 'yhat_q': missing (tsfm-forecast writes it)`). Quotes and market files, which a
+    /// user writes, say only `missing`.
+    public static func missing(_ field: String) -> RecordError {
+        RecordError(field: field, FieldName.producer(of: field).map { "missing (\($0) writes it)" } ?? "missing")
+    }
 }
 
 /// An error that ends a tool with a given exit status and a one-line message for stderr. The
