@@ -29,6 +29,17 @@ public struct CommonOptions: ParsableArguments {
         Logger(tool: tool, format: logFormat, level: logLevel)
     }
 
+    /// How a streaming tool's `run()` starts: its standard output, its logger and its metrics
+    /// run (`--metrics-file`, reported as `metricsName`; none when `withMetrics` is false), then
+    /// `ToolMain.run` around `body`, which gets the three.
+    public func run(tool: String, metricsName: String? = nil, stateDir: String?, withMetrics: Bool = true,
+                    _ body: (OutputSink, Logger, MetricsRun?) throws -> ExitStatus) -> Never {
+        let output = OutputSink()
+        let log = logger(tool: tool)
+        let run = withMetrics ? metrics.run(tool: metricsName ?? tool, stateDir: stateDir, output: output, logger: log) : nil
+        ToolMain.run(tool: tool, output: output, metrics: run) { try body(output, log, run) }
+    }
+
     /// The stream over the inputs, writing to standard output.
     public func stream(tool: String, output: OutputSink) -> RecordStream {
         RecordStream(input: NDJSONInput(paths: files), output: output, onError: onError,

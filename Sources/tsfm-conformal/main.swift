@@ -165,10 +165,8 @@ struct Fit: ParsableCommand {
 
     func run() throws {
         let tool = "tsfm-conformal"
-        let output = OutputSink()
-        let log = common.logger(tool: tool)
-        let metrics = partial || merge ? nil : common.metrics.run(tool: "tsfm-conformal fit", stateDir: stateDirOption.path, output: output, logger: log)
-        ToolMain.run(tool: tool, output: output, metrics: metrics) {
+        common.run(tool: tool, metricsName: "tsfm-conformal fit", stateDir: stateDirOption.path,
+                   withMetrics: !(partial || merge)) { output, log, metrics in
             var settings = FitSettings()
             settings.method = method
             settings.space = space
@@ -361,10 +359,7 @@ struct Apply: ParsableCommand {
 
     func run() throws {
         let tool = "tsfm-conformal"
-        let output = OutputSink()
-        let log = common.logger(tool: tool)
-        let metrics = common.metrics.run(tool: "tsfm-conformal apply", stateDir: stateDirOption.path, output: output, logger: log)
-        ToolMain.run(tool: tool, output: output, metrics: metrics) {
+        common.run(tool: tool, metricsName: "tsfm-conformal apply", stateDir: stateDirOption.path) { output, log, metrics in
             let parameters = try ParameterStore.load(params)
             var adaptation: OnlineCalibration?
             let statePath = adapt ? (state ?? ParameterStore.defaultStatePath(params: params)) : nil

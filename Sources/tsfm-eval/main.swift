@@ -115,11 +115,8 @@ struct Score: ParsableCommand {
     }
 
     func run() throws {
-        let output = OutputSink()
-        let log = common.logger(tool: "tsfm-eval")
         // A partial is half a job: the merge that completes it reports (docs/metrics.md).
-        let metrics = partial ? nil : common.metrics.run(tool: "tsfm-eval", stateDir: state.path, output: output, logger: log)
-        ToolMain.run(tool: "tsfm-eval", output: output, metrics: metrics) {
+        common.run(tool: "tsfm-eval", stateDir: state.path, withMetrics: !partial) { output, log, metrics in
             var settings = EvalSettings()
             settings.forMetrics = metrics != nil
             settings.groupBy = groupBy.names

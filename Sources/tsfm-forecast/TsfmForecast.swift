@@ -123,11 +123,7 @@ struct ForecastCommand: ParsableCommand {
     }
 
     func run() throws {
-        let output = OutputSink()
-        let log = common.logger(tool: "tsfm-forecast")
-        let metrics = common.metrics.run(tool: "tsfm-forecast", stateDir: tollama.stateDir ?? StateDirOption.defaultPath(),
-                                         output: output, logger: log)
-        ToolMain.run(tool: "tsfm-forecast", output: output, metrics: metrics) {
+        common.run(tool: "tsfm-forecast", stateDir: tollama.stateDir ?? StateDirOption.defaultPath()) { output, log, metrics in
             var started: Forecaster?
             var model: ModelRuntime?
             metrics?.collect { m, _ in

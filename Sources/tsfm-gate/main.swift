@@ -143,11 +143,7 @@ struct Alerts: ParsableCommand {
     }
 
     func run() throws {
-        let output = OutputSink()
-        let log = common.logger(tool: "tsfm-gate")
-        let metrics = common.metrics.run(tool: "tsfm-gate alerts", stateDir: state.stateDir ?? StateDirOption.defaultPath(),
-                                         output: output, logger: log)
-        ToolMain.run(tool: "tsfm-gate", output: output, metrics: metrics) {
+        common.run(tool: "tsfm-gate", metricsName: "tsfm-gate alerts", stateDir: state.stateDir ?? StateDirOption.defaultPath()) { output, log, metrics in
             var settings = AlertSettings()
             settings.bandSource = GateBandSource(rawValue: bandSource)!
             settings.pair = pair.flatMap(AlertSettings.parsePair)

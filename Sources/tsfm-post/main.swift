@@ -52,10 +52,7 @@ struct TsfmPost: ParsableCommand {
     }
 
     func run() throws {
-        let output = OutputSink()
-        let log = common.logger(tool: "tsfm-post")
-        let metrics = common.metrics.run(tool: "tsfm-post", stateDir: state.path, output: output, logger: log)
-        ToolMain.run(tool: "tsfm-post", output: output, metrics: metrics) {
+        common.run(tool: "tsfm-post", stateDir: state.path) { output, log, metrics in
             let stream = common.stream(tool: "tsfm-post", output: output)
             var post = PostProcessor(minWidth: minWidth, maxWidth: maxWidth)
             metrics?.collect { m, _ in

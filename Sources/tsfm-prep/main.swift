@@ -163,10 +163,7 @@ struct Requests: ParsableCommand {
     }
 
     func run() throws {
-        let output = OutputSink()
-        let log = common.logger(tool: "tsfm-prep")
-        let metrics = common.metrics.run(tool: "tsfm-prep", stateDir: state.path, output: output, logger: log)
-        ToolMain.run(tool: "tsfm-prep", output: output, metrics: metrics) {
+        common.run(tool: "tsfm-prep", stateDir: state.path) { output, log, metrics in
             var settings = PrepSettings()
             series.apply(to: &settings)
             settings.inputLength = inputLen
@@ -289,10 +286,7 @@ struct Actuals: ParsableCommand {
     var quotes: String
 
     func run() throws {
-        let output = OutputSink()
-        let log = common.logger(tool: "tsfm-prep")
-        let metrics = common.metrics.run(tool: "tsfm-prep actuals", stateDir: state.path, output: output, logger: log)
-        ToolMain.run(tool: "tsfm-prep", output: output, metrics: metrics) {
+        common.run(tool: "tsfm-prep", metricsName: "tsfm-prep actuals", stateDir: state.path) { output, log, metrics in
             var settings = PrepSettings()
             series.apply(to: &settings)
             let builder = PrepBuilder(settings: settings)
