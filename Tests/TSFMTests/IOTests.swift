@@ -24,6 +24,40 @@ struct ReaderTests {
         #expect(result.totals.records == 3)
     }
 
+    /// A line over the limit is a bad line held to its first bytes, wherever the blocks split
+    /// it, with or without a final newline; the lines around it are read as usual.
+    @Test func aLineOverTheLimitIsABadLine() throws {
+        let long = "{\"y\":[" + String(repeating: "0.5,", count: 600) + "0.5]}"
+        for blockSize in [7, 64, 1 << 20] {
+            for last in ["{\"z\":2}\n", ""] {
+                let text = "{\"a\":1}\n" + long + "\n" + long + "\n{\"b\":1}\n" + (last.isEmpty ? long : last)
+                let result = try runStream(text, onError: .skip, blockSize: blockSize, maxLineBytes: 2000)
+                let lines = result.output.split(separator: "\n").map(String.init)
+                #expect(lines.count == 5, "block \(blockSize)")
+                #expect(lines[0] == #"{"a":1}"# && lines[3] == #"{"b":1}"#)
+                for (i, lineNumber) in [(1, 2), (2, 3)] + (last.isEmpty ? [(4, 5)] : []) {
+                    let record = try Record(lines[i])
+                    let error = try #require(try record.value("error")?.object)
+                    #expect(error["line"] == .int(lineNumber))
+                    #expect(error["reason"]?.string == "the line is \(long.utf8.count) bytes, longer than the 2000-byte limit (its first 1024 bytes are kept as input)")
+                    #expect(try record.string("input") == String(long.prefix(1024)))
+                }
+                #expect(result.totals.badLines == (last.isEmpty ? 3 : 2) && result.totals.records == (last.isEmpty ? 2 : 3))
+            }
+        }
+        // A line of exactly the limit is read.
+        let exact = "{\"y\":\"" + String(repeating: "x", count: 2000 - 8) + "\"}"
+        #expect(exact.utf8.count == 2000)
+        #expect(try runStream(exact + "\n", blockSize: 16, maxLineBytes: 2000).totals.records == 1)
+        do {
+            _ = try runStream("{}\n" + long + "\n", blockSize: 64, maxLineBytes: 2000)
+            Issue.record("an over-long line under --on-error fail must end the run")
+        } catch let error as ToolError {
+            #expect(error.status == .dataError)
+            #expect(error.message.hasSuffix(".ndjson:2: the line is \(long.utf8.count) bytes, longer than the 2000-byte limit (its first 1024 bytes are kept as input)"))
+        }
+    }
+
     @Test func notJSONNamesTheLine() {
         #expect(streamFailure("{\"a\":1}\nnot json\n") == "F:2: not valid JSON at column 1: expected a value")
     }

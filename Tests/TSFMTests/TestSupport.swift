@@ -13,14 +13,14 @@ func temporaryFile(_ text: String, name: String = "input.ndjson") throws -> Stri
 /// Runs a record stream over `text` and returns what it wrote and its totals, or the error it
 /// threw. `body` defaults to passing records through.
 func runStream(_ text: String, onError: OnErrorPolicy = .fail, blockSize: Int = 1 << 20,
-               _ body: (inout Record, SourceLocation) throws -> Void = { _, _ in }) throws -> (output: String, totals: StreamTotals) {
+               maxLineBytes: Int = NDJSONInput.defaultMaxLineBytes, _ body: (inout Record, SourceLocation) throws -> Void = { _, _ in }) throws -> (output: String, totals: StreamTotals) {
     let path = try temporaryFile(text)
     let outPath = path + ".out"
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     let handle = FileHandle(forWritingAtPath: outPath)!
     defer { try? handle.close() }
     let sink = OutputSink(fd: handle.fileDescriptor)
-    let stream = RecordStream(input: NDJSONInput(paths: [path], blockSize: blockSize), output: sink, onError: onError)
+    let stream = RecordStream(input: NDJSONInput(paths: [path], blockSize: blockSize, maxLineBytes: maxLineBytes), output: sink, onError: onError)
     try stream.map(body)
     try sink.flush()
     let output = try String(contentsOfFile: outPath, encoding: .utf8)

@@ -84,7 +84,8 @@ public final class EvalRun {
             samples = []
             let withdrawing = evaluator.secondPass == .withdrawUnpaired
             let paired = evaluator.isPaired
-            try NDJSONInput(paths: again).forEachLine { bytes, _ in
+            // An over-long line was counted (or fatal) in pass one too.
+            try NDJSONInput(paths: again).forEachLine(longLine: { _ in }) { bytes, _ in
                 // Lines whose fate the key alone decides are not decoded: when withdrawing, a
                 // paired line stays as pass one counted it (unless the report still wants
                 // samples); when filtering a paired comparison, an unpaired line is left out.

@@ -69,7 +69,12 @@ public final class AlertReview {
 
     /// Reads alert lines; a bad line stops the review (`fail`) or is counted and logged (`skip`).
     public func read(_ input: NDJSONInput, onError: OnErrorPolicy, logger: Logger) throws {
-        try input.forEachLine { bytes, location in
+        func reject(_ location: SourceLocation, _ error: RecordError) throws {
+            guard onError == .skip else { throw ToolError.data(error, at: location) }
+            badLines += 1
+            logger.warning("bad alert line skipped", [("at", .string(location.description)), ("reason", .string(error.description))])
+        }
+        try input.forEachLine(longLine: { try reject($0.location, $0.error) }) { bytes, location in
             do {
                 let record = try Record(line: bytes)
                 if record.isErrorRecord {
@@ -79,9 +84,7 @@ public final class AlertReview {
                 read += 1
                 try add(record)
             } catch let error as RecordError {
-                guard onError == .skip else { throw ToolError.data(error, at: location) }
-                badLines += 1
-                logger.warning("bad alert line skipped", [("at", .string(location.description)), ("reason", .string(error.description))])
+                try reject(location, error)
             }
         }
     }

@@ -29,21 +29,24 @@ public final class AlertRun {
     public func run(input: NDJSONInput, output: OutputSink, progress: ProgressMeter? = nil) throws {
         var out: [UInt8] = []
         out.reserveCapacity(1 << 12)
-        try input.forEachLine { line, location in
+        func reject(_ line: UnsafeBufferPointer<UInt8>, _ location: SourceLocation, _ error: RecordError) throws {
+            guard onError == .skip else { throw ToolError.data(error, at: location) }
+            badLines += 1
+            try output.write(RecordStream.errorRecord(line: line, at: location, error))
+        }
+        let longLine = { (long: NDJSONInput.LongLine) throws in
+            progress?.tick()
+            try long.prefix.withUnsafeBufferPointer { try reject($0, long.location, long.error) }
+        }
+        try input.forEachLine(longLine: longLine) { line, location in
             progress?.tick()
             out.removeAll(keepingCapacity: true)
             do {
                 try process(line, into: &out, output: output)
             } catch let error as RecordError {
-                switch onError {
-                case .fail:
-                    throw ToolError.data(error, at: location)
-                case .skip:
-                    badLines += 1
-                    out.removeAll(keepingCapacity: true)
-                    try output.write(RecordStream.errorRecord(line: line, at: location, error))
-                    return
-                }
+                out.removeAll(keepingCapacity: true)
+                try reject(line, location, error)
+                return
             }
             if !out.isEmpty { try output.write(bytes: out) }
         }

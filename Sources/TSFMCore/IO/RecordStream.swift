@@ -75,7 +75,11 @@ public final class RecordStream {
     /// the run (`fail`) or becomes an error record (`skip`).
     public func forEachLine(in input: NDJSONInput? = nil,
                             _ body: (UnsafeBufferPointer<UInt8>, SourceLocation) throws -> Line) throws {
-        try (input ?? self.input).forEachLine { bytes, location in
+        let longLine = { (long: NDJSONInput.LongLine) throws in
+            self.progress?.tick()
+            try long.prefix.withUnsafeBufferPointer { try self.reject($0, at: long.location, long.error) }
+        }
+        try (input ?? self.input).forEachLine(longLine: longLine) { bytes, location in
             progress?.tick()
             do {
                 switch try body(bytes, location) {
