@@ -167,6 +167,7 @@ struct Fit: ParsableCommand {
         let tool = "tsfm-conformal"
         common.run(tool: tool, metricsName: "tsfm-conformal fit", stateDir: stateDirOption.path,
                    withMetrics: !(partial || merge)) { output, log, metrics in
+            if let out { try AtomicFile.checkWritable(out) }
             var settings = FitSettings()
             settings.method = method
             settings.space = space

@@ -48,20 +48,21 @@ public final class EvalRun {
     /// Pass one reads `stream` (error records and bad lines are counted, never written: stdout
     /// carries metric rows), pass two re-reads its inputs when needed.
     public func execute(stream: RecordStream) throws {
+        if let reportPath { try AtomicFile.checkWritable(reportPath) }
         stream.writesErrorRecords = false
         self.stream = stream
         let inputs = stream.input.paths
-        var spool: (path: String, sink: OutputSink)?
+        // Standard input, kept for pass two in $TMPDIR: an unpredictable name created with
+        // O_EXCL|O_NOFOLLOW, removed at the end or when SIGINT/SIGTERM/SIGHUP ends the run.
+        var spool: (file: TempFile, sink: OutputSink)?
         if inputs.contains("-") && evaluator.settings.tracksKeys {
-            var template = Array("/tmp/tsfm-eval-XXXXXX".utf8CString)
-            let fd = mkstemp(&template)
-            guard fd >= 0 else { throw ToolError(.ioError, "cannot create a temporary file: \(System.lastErrorText)") }
-            spool = (String(cString: template), OutputSink(fd: fd))
+            let file = try TempFile(beside: (System.environment("TMPDIR") ?? "/tmp") + "/tsfm-eval-stdin")
+            spool = (file, OutputSink(fd: file.fd))
         }
         defer {
             if let spool {
-                close(spool.sink.fd)
-                unlink(spool.path)
+                close(spool.file.fd)
+                spool.file.remove()
             }
         }
         try stream.forEachLine { bytes, location in
@@ -78,7 +79,7 @@ public final class EvalRun {
         }
         if evaluator.needsSecondPass {
             try spool?.sink.flush()
-            let again = inputs.map { $0 == "-" ? spool!.path : $0 }
+            let again = inputs.map { $0 == "-" ? spool!.file.path : $0 }
             evaluator.beginSecondPass()
             // Samples again, from the records the rows describe.
             samples = []

@@ -64,6 +64,24 @@ public enum AtomicFile {
             + "give the path of a regular file or of a new one")
     }
 
+    /// `checkTarget`, and the directory that would hold the temp file must exist and be writable:
+    /// what a tool checks before long work (`tsfm-eval --report`, `tsfm-conformal fit --out`), so
+    /// a path that cannot be written fails at once (73) instead of after the whole input.
+    public static func checkWritable(_ path: String) throws {
+        try checkTarget(path)
+        let dir = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        var info = stat()
+        guard stat(dir, &info) == 0 else {
+            throw ToolError(.cantCreate, "cannot write \(path): \(dir): \(System.lastErrorText) (create the directory first)")
+        }
+        guard info.st_mode & S_IFMT == S_IFDIR else {
+            throw ToolError(.cantCreate, "cannot write \(path): \(dir) is not a directory")
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw ToolError(.cantCreate, "cannot write \(path): \(dir): \(System.lastErrorText)")
+        }
+    }
+
     /// What a file type is, in words.
     static func describe(_ kind: mode_t) -> String {
         switch kind {
