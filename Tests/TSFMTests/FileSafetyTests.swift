@@ -198,4 +198,23 @@ struct FileBytesTests {
         #expect(status { try cache.store(answer, key: key, nowMs: 1_000) } == .cantCreate)
         #expect(fileType(dir + "/cache/\(key).json") == S_IFIFO)
     }
+
+    /// The state dir's lock file is never opened through a symlink planted at its name, nor
+    /// used when it is a FIFO: the update fails (74) and the planted target is untouched.
+    @Test func theLockFileIsTheStateDirsOwn() throws {
+        let dir = try scratchDirectory()
+        let victim = dir + "/victim"
+        try Data("keep".utf8).write(to: URL(fileURLWithPath: victim))
+        #expect(symlink(victim, dir + "/state.lock") == 0)
+        let state = StateDir(dir)
+        #expect(status { try state.update("breaker.json") { $0["x"] = .int(1) } } == .ioError)
+        #expect(contents(victim) == "keep")
+        #expect(fileType(dir + "/breaker.json") == nil)
+        unlink(dir + "/state.lock")
+        #expect(mkfifo(dir + "/state.lock", 0o644) == 0)
+        #expect(status { try state.update("breaker.json") { $0["x"] = .int(1) } } == .ioError)
+        unlink(dir + "/state.lock")
+        #expect(status { try state.update("breaker.json") { $0["x"] = .int(1) } } == nil)
+        #expect(fileType(dir + "/state.lock") == S_IFREG)
+    }
 }

@@ -90,9 +90,18 @@ public enum System {
     /// Runs `body` holding an exclusive `flock` on `path` (created when missing), so processes
     /// sharing a directory take turns. Throws `ToolError(.ioError)` naming the file.
     public static func withExclusiveLock<T>(_ path: String, _ body: () throws -> T) throws -> T {
-        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw ToolError(.ioError, "cannot open \(path): \(lastErrorText)") }
+        // Never through a symlink planted at the name, and only a regular file (a FIFO or a
+        // device there is someone else's): the lock file is the state dir's own.
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY, 0o644)
+        guard fd >= 0 else {
+            let code = errno
+            throw ToolError(.ioError, "cannot open \(path): \(code == ELOOP ? "it is a symbolic link" : errorText(code))")
+        }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+            throw ToolError(.ioError, "cannot lock \(path): not a regular file")
+        }
         while flock(fd, LOCK_EX) != 0 {
             guard errno == EINTR else { throw ToolError(.ioError, "cannot lock \(path): \(lastErrorText)") }
         }
