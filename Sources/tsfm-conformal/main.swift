@@ -1,9 +1,6 @@
 import ArgumentParser
 import TSFMCommandLine
 import TSFMCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 @main
 struct TsfmConformal: ParsableCommand {

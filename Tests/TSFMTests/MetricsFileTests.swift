@@ -6,16 +6,16 @@ import Testing
 @Suite("metrics file: Prometheus text, totals across runs")
 struct MetricsFileTests {
     @Test func numbersArePlainShortestDecimals() {
-        #expect(PrometheusText.number(0) == "0")
-        #expect(PrometheusText.number(3) == "3")
-        #expect(PrometheusText.number(0.87) == "0.87")
-        #expect(PrometheusText.number(317.52) == "317.52")
-        #expect(PrometheusText.number(1764590700.412) == "1764590700.412")
-        #expect(PrometheusText.number(0.00001) == "0.00001")
-        #expect(PrometheusText.number(1.5e-7) == "0.00000015")
-        #expect(PrometheusText.number(-2.5e-5) == "-0.000025")
-        #expect(PrometheusText.number(1.25e20) == "125000000000000000000")
-        #expect(PrometheusText.number(.nan) == "0", "never NaN")
+        #expect(NumberText.plain(0) == "0")
+        #expect(NumberText.plain(3) == "3")
+        #expect(NumberText.plain(0.87) == "0.87")
+        #expect(NumberText.plain(317.52) == "317.52")
+        #expect(NumberText.plain(1764590700.412) == "1764590700.412")
+        #expect(NumberText.plain(0.00001) == "0.00001")
+        #expect(NumberText.plain(1.5e-7) == "0.00000015")
+        #expect(NumberText.plain(-2.5e-5) == "-0.000025")
+        #expect(NumberText.plain(1.25e20) == "125000000000000000000")
+        #expect(NumberText.plain(.nan) == "0", "never NaN")
     }
 
     @Test func familiesAndSamplesAreOrderedAsTheContractSays() {

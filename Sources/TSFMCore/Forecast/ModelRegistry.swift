@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The model registry (`ops/models.json`, docs/models.md): each model's licence and whether the
 /// production profile may use it. Loaded strictly: an unknown key, a missing one or a value of
@@ -61,13 +58,9 @@ public struct ModelRegistry: Sendable {
     /// tool never looks in the working directory).
     public static func defaultPath() -> String? {
         if let v = System.environment("TSFM_MODEL_REGISTRY") { return v }
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        guard n > 0 else { return nil }
-        let exe = String(cString: buffer)
-        guard let slash = exe.lastIndex(of: "/") else { return nil }
+        guard let exe = System.executablePath(), let slash = exe.lastIndex(of: "/") else { return nil }
         let candidate = String(exe[..<slash]) + "/../share/tsfm/models.json"
-        return access(candidate, R_OK) == 0 ? candidate : nil
+        return System.isReadable(candidate) ? candidate : nil
     }
 
     /// The production profile's verdict on a model: nil when allowed, else the refusal.

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// The `--metrics-file` of one run (docs/metrics.md): at the run's end, adds the run's counters
 /// to the totals kept in `<state-dir>/metrics/<hash of the path>.json` (under the state dir's
@@ -31,7 +28,7 @@ public final class MetricsRun {
         self.output = output
         self.logger = logger
         self.wallClockMs = wallClockMs
-        startedNs = MetricsRun.monotonicNanoseconds()
+        startedNs = System.monotonicNanoseconds()
     }
 
     /// `body` runs once, at the run's end, whatever its exit status, to fill in what the tool
@@ -63,7 +60,7 @@ public final class MetricsRun {
 
     func write(status: ExitStatus) throws {
         let endMs = wallClockMs()
-        let elapsedNs = MetricsRun.monotonicNanoseconds() &- startedNs
+        let elapsedNs = System.monotonicNanoseconds() &- startedNs
         var totals = MetricTotals()
         if let stateDir {
             try StateDir.makeDirectory(stateDir + "/metrics")
@@ -91,20 +88,11 @@ public final class MetricsRun {
     static func totalsName(_ path: String) -> String {
         var absolute = path
         if !path.hasPrefix("/") {
-            var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-            if getcwd(&buffer, buffer.count) != nil {
-                absolute = String(cString: buffer) + "/" + path
-            }
+            if let cwd = System.currentDirectory() { absolute = cwd + "/" + path }
         }
         var hash = ContentHash()
         hash.add(absolute)
         return String(hash.hex.prefix(16))
-    }
-
-    static func monotonicNanoseconds() -> UInt64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
     }
 }
 
@@ -179,10 +167,10 @@ public enum PrometheusText {
         var byFamily: [String: [String]] = [:]
         let base: [(String, String)] = [("tool", tool), ("pipeline", pipeline)]
         for key in counters.keys.sorted(by: order) {
-            byFamily[key.family, default: []].append(sample(key.family, base, key, [], number(Double(counters[key]!))))
+            byFamily[key.family, default: []].append(sample(key.family, base, key, [], NumberText.plain(Double(counters[key]!))))
         }
         for key in gauges.keys.sorted(by: order) {
-            byFamily[key.family, default: []].append(sample(key.family, base, key, [], number(gauges[key]!)))
+            byFamily[key.family, default: []].append(sample(key.family, base, key, [], NumberText.plain(gauges[key]!)))
         }
         for key in histograms.keys.sorted(by: order) {
             let h = histograms[key]!
@@ -190,10 +178,10 @@ public enum PrometheusText {
             var lines: [String] = []
             for (i, bound) in MetricCatalog.durationBuckets.enumerated() {
                 cumulative += h.buckets[i]
-                lines.append(sample(key.family + "_bucket", base, key, [("le", number(bound))], String(cumulative)))
+                lines.append(sample(key.family + "_bucket", base, key, [("le", NumberText.plain(bound))], String(cumulative)))
             }
             lines.append(sample(key.family + "_bucket", base, key, [("le", "+Inf")], String(h.count)))
-            lines.append(sample(key.family + "_sum", base, key, [], number(h.sum)))
+            lines.append(sample(key.family + "_sum", base, key, [], NumberText.plain(h.sum)))
             lines.append(sample(key.family + "_count", base, key, [], String(h.count)))
             byFamily[key.family, default: []] += lines
         }
@@ -234,34 +222,5 @@ public enum PrometheusText {
             return x.value < y.value
         }
         return a.labels.count < b.labels.count
-    }
-
-    /// The shortest decimal that reads back to `value`, in plain notation: `0.87`, `317.52`,
-    /// `0`, `1764590700.412`, never an exponent nor a trailing `.0`.
-    public static func number(_ value: Double) -> String {
-        guard value.isFinite else { return "0" }
-        if value == value.rounded(), abs(value) < 9e15 { return String(Int64(value)) }
-        let text = "\(value)"
-        guard let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) else {
-            return text.hasSuffix(".0") ? String(text.dropLast(2)) : text
-        }
-        var mantissa = String(text[..<e])
-        let exponent = Int(String(text[text.index(after: e)...]).replacing("+", with: "")) ?? 0
-        let negative = mantissa.hasPrefix("-")
-        if negative { mantissa.removeFirst() }
-        let parts = mantissa.split(separator: ".", omittingEmptySubsequences: false)
-        let intPart = String(parts[0])
-        var digits = intPart + (parts.count > 1 ? String(parts[1]) : "")
-        while digits.count > 1 && digits.hasSuffix("0") { digits.removeLast() }
-        let point = intPart.count + exponent
-        var out: String
-        if point <= 0 {
-            out = "0." + String(repeating: "0", count: -point) + digits
-        } else if point >= digits.count {
-            out = digits + String(repeating: "0", count: point - digits.count)
-        } else {
-            out = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
-        }
-        return (negative ? "-" : "") + out
     }
 }

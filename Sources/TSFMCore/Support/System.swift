@@ -61,6 +61,22 @@ public enum System {
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
+    /// The working directory; nil when it cannot be told (removed, too long).
+    public static func currentDirectory() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        return getcwd(&buffer, buffer.count) != nil ? String(cString: buffer) : nil
+    }
+
+    /// The running executable's path (/proc/self/exe); nil when it cannot be read.
+    public static func executablePath() -> String? {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+        return n > 0 ? String(cString: buffer) : nil
+    }
+
+    /// Whether `path` names something this process may read.
+    public static func isReadable(_ path: String) -> Bool { access(path, R_OK) == 0 }
+
     /// This process's id (temp names, seeds).
     public static var processID: Int32 { getpid() }
 

@@ -113,7 +113,7 @@ public enum ToolConfig {
             return s
         case .number:
             guard let n = value.number, n.isFinite else { throw bad("'\(key.name)' must be a number") }
-            return PrometheusText.number(n)
+            return NumberText.plain(n)
         case .integer:
             guard let n = value.int else { throw bad("'\(key.name)' must be an integer") }
             return String(n)
