@@ -152,16 +152,15 @@ struct Alerts: ParsableCommand {
             settings.followThroughSeconds = followthrough.seconds
             let recorded = try state.store()?.load()
             settings.rollout = GatePhase.effective(recorded: recorded, requested: rollout, logger: log)
-            let input = NDJSONInput(paths: common.files)
             try NDJSONInput(paths: common.files + (quotes.map { [$0] } ?? [])).checkReadable()
             let stream = common.stream(tool: "tsfm-gate", output: output)
             let book = try quotes.map { try AlertRun.readQuotes($0, settings: PrepSettings(), stream: stream) }
-            let run = AlertRun(settings: settings, onError: common.onError, quotes: book)
+            let run = AlertRun(settings: settings, quotes: book)
             metrics?.collect { m, _ in
-                m.stream(StreamTotals(records: run.gate.totals.records, errorRecordsPassed: run.errorRecordsPassed + stream.totals.errorRecordsPassed,
-                                      badLines: run.badLines + stream.totals.badLines))
+                m.stream(StreamTotals(records: run.gate.totals.records, errorRecordsPassed: stream.totals.errorRecordsPassed,
+                                      badLines: stream.totals.badLines))
             }
-            try run.run(input: input, output: output, progress: ProgressMeter.forTerminal(tool: "tsfm-gate"))
+            try run.run(stream: stream)
             let t = run.gate.totals
             if t.withoutBaselineBand > 0 {
                 log.warning("forecasts served by the model carry no yhat_q_baseline: their baseline arm has no band (re-run tsfm-forecast)",
@@ -177,12 +176,12 @@ struct Alerts: ParsableCommand {
                     ("alerts", .int(t.alerts)), ("shadow_alerts", .int(t.shadowAlerts)),
                     ("band_source_fallbacks", .object(JSONObject(t.bandFallbacks.sorted { $0.key < $1.key }.map { ($0.key, .int($0.value)) }))),
                     ("without_baseline_band", .int(t.withoutBaselineBand)),
-                    ("error_records_passed", .int(run.errorRecordsPassed + stream.totals.errorRecordsPassed)),
-                    ("bad_lines", .int(run.badLines + stream.totals.badLines)),
+                    ("error_records_passed", .int(stream.totals.errorRecordsPassed)),
+                    ("bad_lines", .int(stream.totals.badLines)),
                 ]
                 log.summary(fields)
             }
-            return run.badLines + stream.totals.badLines > 0 ? .dataError : .success
+            return stream.exitStatus
         }
     }
 }

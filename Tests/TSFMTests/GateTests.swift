@@ -21,19 +21,21 @@ private func gateForecast(_ id: String = "m1", lo: [Double], hi: [Double], futur
     return text + "}}"
 }
 
-/// Runs `tsfm-gate alerts`' core over lines; returns the alerts as records and the run.
-private func alerts(_ lines: [String], _ settings: AlertSettings = AlertSettings(), onError: OnErrorPolicy = .fail) throws -> ([Record], AlertRun) {
+/// Runs `tsfm-gate alerts`' core over lines; returns the alerts as records, the run and the
+/// stream's totals.
+private func alerts(_ lines: [String], _ settings: AlertSettings = AlertSettings(), onError: OnErrorPolicy = .fail) throws -> ([Record], AlertRun, StreamTotals) {
     let path = try temporaryFile(lines.joined(separator: "\n") + "\n")
     let outPath = path + ".out"
     _ = FileManager.default.createFile(atPath: outPath, contents: nil)
     let handle = FileHandle(forWritingAtPath: outPath)!
     defer { try? handle.close() }
     let sink = OutputSink(fd: handle.fileDescriptor)
-    let run = AlertRun(settings: settings, onError: onError)
-    try run.run(input: NDJSONInput(paths: [path]), output: sink)
+    let run = AlertRun(settings: settings)
+    let stream = RecordStream(input: NDJSONInput(paths: [path]), output: sink, onError: onError)
+    try run.run(stream: stream)
     try sink.flush()
     let text = try String(contentsOfFile: outPath, encoding: .utf8)
-    return (try text.split(separator: "\n").map { try Record(String($0)) }, run)
+    return (try text.split(separator: "\n").map { try Record(String($0)) }, run, stream.totals)
 }
 
 private func settings(_ rollout: RolloutPhase, _ configure: (inout AlertSettings) -> Void = { _ in }) -> AlertSettings {
@@ -103,7 +105,7 @@ struct GateAlertTests {
 
     @Test func firstBreachPerArmOrEveryBreach() throws {
         let line = gateForecast(lo: lo, hi: hi, future: [0.5, 0.65, 0.3], baseline: (lo: [0.2, 0.2, 0.2], hi: [0.8, 0.8, 0.8]))
-        let (first, _) = try alerts([line], settings(.full))
+        let (first, _, _) = try alerts([line], settings(.full))
         #expect(first.count == 1)
         #expect(try first[0].int("step") == 2)
         #expect(try first[0].string("direction") == "above")
@@ -112,7 +114,7 @@ struct GateAlertTests {
         #expect(try first[0].string("band_source") == "tsfm_conformal")
         #expect(try first[0].string("params_version") == "v1")
         #expect(try first[0].string("arm") == "tsfm")
-        let (every, _) = try alerts([line], settings(.full) { $0.all = true })
+        let (every, _, _) = try alerts([line], settings(.full) { $0.all = true })
         #expect(try every.map { try $0.int("step")! } == [2, 3])
         #expect(try every[1].string("direction") == "below")
         // The baseline band is wide: rolled back, nothing breaches.
@@ -121,7 +123,7 @@ struct GateAlertTests {
 
     @Test func shadowWritesBothArms() throws {
         let line = gateForecast(lo: lo, hi: hi, future: [0.9, 0.5, 0.5], baseline: (lo: [0.3, 0.3, 0.3], hi: [0.7, 0.7, 0.7]))
-        let (out, run) = try alerts([line], settings(.shadow))
+        let (out, run, _) = try alerts([line], settings(.shadow))
         #expect(try out.map { try $0.string("arm")! } == ["baseline", "tsfm"])
         #expect(try out.map { try $0.value("shadow")!.bool! } == [false, true])
         #expect(try out[0].string("band_source") == "baseline_conformal")
@@ -162,7 +164,7 @@ struct GateAlertTests {
         #expect(try d[0].string("band_source") == "baseline" && d[0].value("band_source_fallback") == .null)
         #expect(try d[0].value("params_version") == .null)
         // A model record without the copy gives the baseline arm nothing, counted.
-        let (none, run) = try alerts([gateForecast(lo: lo, hi: hi, future: [0.9, 0.5, 0.5])], settings(.rollback))
+        let (none, run, _) = try alerts([gateForecast(lo: lo, hi: hi, future: [0.9, 0.5, 0.5])], settings(.rollback))
         #expect(none.isEmpty && run.gate.totals.withoutBaselineBand == 1)
     }
 
@@ -199,10 +201,10 @@ struct GateAlertTests {
             #"{"market_id":"m","as_of_ts":"2026-11-24T12:00:00Z","y_future":[0.5],"yhat_q":{"0.1":[0.1],"0.9":[0.9]}}"#,
             #"{"market\u005fid":"m","as_of_ts":"2026-11-24T12:00:00Z","y_future":[0.95],"yhat_q":{"0.1":[0.1],"0.9":[0.9]},"meta":{"band_source":"tsfm_raw"}}"#,
         ]
-        let (out, run) = try alerts(lines, settings(.full), onError: .skip)
+        let (out, run, totals) = try alerts(lines, settings(.full), onError: .skip)
         #expect(run.gate.totals.withoutFuture == 1)
-        #expect(run.errorRecordsPassed == 1)
-        #expect(run.badLines == 4)
+        #expect(totals.errorRecordsPassed == 1)
+        #expect(totals.badLines == 4)
         let reasons = out.compactMap { try? $0.object("error")?["reason"]?.string }
         #expect(reasons.count == 5)
         #expect(reasons.contains("field 'yhat_q': missing (tsfm-forecast writes it)"))

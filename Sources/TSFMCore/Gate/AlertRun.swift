@@ -4,17 +4,13 @@
 /// `--on-error` as in every tool.
 public final class AlertRun {
     public private(set) var gate: AlertGate
-    public let onError: OnErrorPolicy
     /// The quotes' histories and prep's y rules, when `--quotes` was given.
     let quotes: (book: QuoteBook, builder: PrepBuilder)?
-    public private(set) var errorRecordsPassed = 0
-    public private(set) var badLines = 0
     /// Records whose realized path was built from `--quotes`.
     public private(set) var joined = 0
 
-    public init(settings: AlertSettings, onError: OnErrorPolicy, quotes: (book: QuoteBook, builder: PrepBuilder)? = nil) {
+    public init(settings: AlertSettings, quotes: (book: QuoteBook, builder: PrepBuilder)? = nil) {
         gate = AlertGate(settings: settings)
-        self.onError = onError
         self.quotes = quotes
     }
 
@@ -26,47 +22,30 @@ public final class AlertRun {
         return (book, PrepBuilder(settings: settings))
     }
 
-    public func run(input: NDJSONInput, output: OutputSink, progress: ProgressMeter? = nil) throws {
+    /// Reads the stream's input (the one record loop: `--on-error`, error records, over-long
+    /// lines and the common counters are the stream's) and writes each record's alerts.
+    public func run(stream: RecordStream) throws {
         var out: [UInt8] = []
         out.reserveCapacity(1 << 12)
-        func reject(_ line: UnsafeBufferPointer<UInt8>, _ location: SourceLocation, _ error: RecordError) throws {
-            guard onError == .skip else { throw ToolError.data(error, at: location) }
-            badLines += 1
-            try output.write(RecordStream.errorRecord(line: line, at: location, error))
-        }
-        let longLine = { (long: NDJSONInput.LongLine) throws in
-            progress?.tick()
-            try long.prefix.withUnsafeBufferPointer { try reject($0, long.location, long.error) }
-        }
-        try input.forEachLine(longLine: longLine) { line, location in
-            progress?.tick()
+        try stream.forEachLine { line, _ in
             out.removeAll(keepingCapacity: true)
-            do {
-                try process(line, into: &out, output: output)
-            } catch let error as RecordError {
-                out.removeAll(keepingCapacity: true)
-                try reject(line, location, error)
-                return
-            }
-            if !out.isEmpty { try output.write(bytes: out) }
+            if let errorRecord = try process(line, into: &out) { return .errorRecord(errorRecord) }
+            if !out.isEmpty { try stream.output.write(bytes: out) }
+            return .used
         }
-        progress?.finish()
     }
 
     /// One line: the fast scan, or the `Record` path for what it cannot judge (which names a
-    /// syntax problem, passes an error record through, or normalises escaped keys).
-    func process(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], output: OutputSink) throws {
+    /// syntax problem, finds an error record, returned to be passed through, or normalises
+    /// escaped keys).
+    func process(_ line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws -> Record? {
         if UTF8Check.firstInvalid(line) != nil { _ = try Record(line: line) }
         do {
             var f = try GateForecast.scan(line)
             try alerts(&f, line: line, into: &out)
         } catch is GateForecast.NeedsRecord {
             let record = try Record(line: line)
-            if record.isErrorRecord {
-                errorRecordsPassed += 1
-                try output.write(record)
-                return
-            }
+            if record.isErrorRecord { return record }
             var normal: [UInt8] = []
             record.write(into: &normal)
             try normal.withUnsafeBufferPointer { buffer in
@@ -78,6 +57,7 @@ public final class AlertRun {
                 }
             }
         }
+        return nil
     }
 
     func alerts(_ f: inout GateForecast, line: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws {
@@ -94,6 +74,4 @@ public final class AlertRun {
         }
         try gate.process(f, line: line, into: &out)
     }
-
-    public var exitStatus: ExitStatus { badLines > 0 ? .dataError : .success }
 }
