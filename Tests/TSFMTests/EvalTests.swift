@@ -7,6 +7,15 @@ import Testing
 
 @Suite("tsfm-eval: metrics")
 struct EvalMetricTests {
+    /// The inline storage of the scalar terms has one slot per `Term` (a new term must widen it),
+    /// and every term has its own key in partial files.
+    @Test func termStorageFitsTheTermTable() {
+        let a = MetricAccumulator()
+        #expect(a.sums.count == MetricAccumulator.Term.allCases.count)
+        #expect(a.counts.count == MetricAccumulator.Term.allCases.count)
+        #expect(Set(MetricAccumulator.Term.allCases.map(\.key)).count == MetricAccumulator.Term.allCases.count)
+    }
+
     @Test func pairDetectionForArbitraryLevelSets() {
         #expect(IntervalMetrics.pairs([0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95]).map(\.name) == ["0.05-0.95", "0.1-0.9", "0.25-0.75"])
         #expect(IntervalMetrics.pairs([0.1, 0.5, 0.8]).isEmpty)

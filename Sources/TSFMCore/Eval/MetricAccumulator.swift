@@ -87,8 +87,10 @@ public struct MetricAccumulator: Sendable {
     var pairWidthSum: [ExactSum] = []
     var pairWinklerSum: [ExactSum] = []
     /// The scalar metrics' terms, indexed by `Term` (a sum term uses `sums`, a count `counts`).
-    var sums = [ExactSum](repeating: ExactSum(), count: Term.allCases.count)
-    var counts = [Int](repeating: 0, count: Term.allCases.count)
+    /// Stored inline (no heap array per accumulator, no uniqueness check per step): the size is
+    /// `Term.allCases.count`, which a test checks.
+    var sums = InlineArray<9, ExactSum>(repeating: ExactSum())
+    var counts = InlineArray<9, Int>(repeating: 0)
     var target: Double?
     var targetMixed = false
     var lastSerial = -1
