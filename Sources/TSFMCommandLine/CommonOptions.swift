@@ -70,3 +70,23 @@ public enum FlagRange {
 
     static func number(_ v: Double) -> String { NumberText.short(v) }
 }
+
+/// `--move` and `--followthrough`: what counts as a breach's follow-through (tsfm-eval's
+/// definition, which tsfm-gate's alerts and review share).
+public struct FollowThroughOptions: ParsableArguments {
+    @Option(help: "A meaningful move after a breach (absolute, in (0, 1]).")
+    public var move: Double = 0.03
+
+    @Option(help: "How long after a breach a move counts as follow-through (converted to steps with each record's freq).")
+    public var followthrough: DurationArgument = DurationArgument(seconds: 6 * 3600, text: "6h")
+
+    public init() {}
+
+    public func validate() throws {
+        try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
+        try followthrough.check("--followthrough", 0...DurationText.maxSeconds, openBelow: true)
+    }
+
+    /// The follow-through window in seconds.
+    public var seconds: Double { followthrough.seconds }
+}

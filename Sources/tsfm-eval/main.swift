@@ -72,11 +72,7 @@ struct Score: ParsableCommand {
     @Option(help: "Output: ndjson, table or csv.")
     var format: Format = .ndjson
 
-    @Option(help: "A meaningful move after a breach (absolute, in (0, 1]).")
-    var move: Double = 0.03
-
-    @Option(help: "How long after a breach a move counts as follow-through (converted to steps with each record's freq).")
-    var followthrough: DurationArgument = DurationArgument(seconds: 6 * 3600, text: "6h")
+    @OptionGroup var followThrough: FollowThroughOptions
 
     @Flag(inversion: .prefixedNo, help: "Compare only keys every band source scored (default: on when several sources are present).")
     var paired: Bool?
@@ -104,8 +100,6 @@ struct Score: ParsableCommand {
 
     func validate() throws {
         if both && split == nil { throw ValidationError("--both needs --split") }
-        try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
-        try followthrough.check("--followthrough", 0...DurationText.maxSeconds, openBelow: true)
         guard tolerance >= 0, tolerance < 1 else { throw ValidationError("--tolerance must be in [0, 1)") }
         if partial {
             if split != nil { throw ValidationError("--split cannot be merged exactly (it needs every as-of time or event of the union): run the split over the whole input, or merge unsplit partials") }
@@ -120,8 +114,8 @@ struct Score: ParsableCommand {
             var settings = EvalSettings()
             settings.forMetrics = metrics != nil
             settings.groupBy = groupBy.names
-            settings.move = move
-            settings.followThroughSeconds = followthrough.seconds
+            settings.move = followThrough.move
+            settings.followThroughSeconds = followThrough.seconds
             settings.paired = paired
             settings.split = split
             settings.seed = seed

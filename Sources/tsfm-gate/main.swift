@@ -59,6 +59,15 @@ struct StateOptions: ParsableArguments {
         try store.save(next)
         return GatePhase.statusText(next, store: store)
     }
+
+    /// `rollout --set` and `rollback`: records the phase, prints its status line and exits.
+    func recordAndExit(_ setting: RolloutSetting, setBy: String, reason: String, at time: Timestamp?) -> Never {
+        let output = OutputSink()
+        ToolMain.run(tool: "tsfm-gate", output: output) {
+            try output.write(line: try record(setting, setBy: setBy, reason: reason, at: time))
+            return .success
+        }
+    }
 }
 
 /// `--now`: an RFC 3339 UTC time; the wall clock when absent.
@@ -125,11 +134,7 @@ struct Alerts: ParsableCommand {
     @Option(help: "Phase for this run when the state dir records none: \(RolloutSetting.argumentHelp).")
     var rollout: RolloutSetting?
 
-    @Option(help: "A meaningful move after a breach (absolute, in (0, 1]), for followthrough.")
-    var move: Double = 0.03
-
-    @Option(help: "How long after a breach a move counts as follow-through.")
-    var followthrough: DurationArgument = DurationArgument(seconds: 6 * 3600, text: "6h")
+    @OptionGroup var followThrough: FollowThroughOptions
 
     func validate() throws {
         guard GateBandSource(rawValue: bandSource) != nil else {
@@ -138,8 +143,6 @@ struct Alerts: ParsableCommand {
         if let pair, AlertSettings.parsePair(pair) == nil {
             throw ValidationError("--pair must be two levels LO-HI with LO < 0.5 and LO + HI = 1, e.g. 0.1-0.9 (got \(pair))")
         }
-        try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
-        try followthrough.check("--followthrough", 0...DurationText.maxSeconds, openBelow: true)
     }
 
     func run() throws {
@@ -148,8 +151,8 @@ struct Alerts: ParsableCommand {
             settings.bandSource = GateBandSource(rawValue: bandSource)!
             settings.pair = pair.flatMap(AlertSettings.parsePair)
             settings.all = all
-            settings.move = move
-            settings.followThroughSeconds = followthrough.seconds
+            settings.move = followThrough.move
+            settings.followThroughSeconds = followThrough.seconds
             let recorded = try state.store()?.load()
             settings.rollout = GatePhase.effective(recorded: recorded, requested: rollout, logger: log)
             try NDJSONInput(paths: common.files + (quotes.map { [$0] } ?? [])).checkReadable()
@@ -214,12 +217,7 @@ struct Rollout: ParsableCommand {
     var now: TimeArgument?
 
     func run() throws {
-        let output = OutputSink()
-        ToolMain.run(tool: "tsfm-gate", output: output) {
-            try output.write(line: try state.record(set, setBy: set.phase == .rollback ? "rollback" : "rollout", reason: reason,
-                                                    at: now?.timestamp))
-            return .success
-        }
+        state.recordAndExit(set, setBy: set.phase == .rollback ? "rollback" : "rollout", reason: reason, at: now?.timestamp)
     }
 }
 
@@ -244,12 +242,7 @@ struct Rollback: ParsableCommand {
     var now: TimeArgument?
 
     func run() throws {
-        let output = OutputSink()
-        ToolMain.run(tool: "tsfm-gate", output: output) {
-            try output.write(line: try state.record(RolloutSetting(phase: .rollback), setBy: "rollback", reason: reason,
-                                                    at: now?.timestamp))
-            return .success
-        }
+        state.recordAndExit(RolloutSetting(phase: .rollback), setBy: "rollback", reason: reason, at: now?.timestamp)
     }
 }
 
@@ -330,11 +323,7 @@ struct Review: ParsableCommand {
     @Option(help: "End of the window (RFC 3339; default: now).")
     var now: TimeArgument?
 
-    @Option(help: "A meaningful move after a breach (absolute, in (0, 1]).")
-    var move: Double = 0.03
-
-    @Option(help: "How long after a breach a move counts as follow-through.")
-    var followthrough: DurationArgument = DurationArgument(seconds: 6 * 3600, text: "6h")
+    @OptionGroup var followThrough: FollowThroughOptions
 
     @Option(help: "Roll back when the tsfm arm's precision is more than this share below the baseline arm's (0 to 1).")
     var maxDrop: Double = 0.15
@@ -347,8 +336,6 @@ struct Review: ParsableCommand {
 
     func validate() throws {
         try window.check("--window", 0...DurationText.maxSeconds, openBelow: true)
-        try FlagRange.check("--move", move, low: 0, high: 1, openLow: true)
-        try followthrough.check("--followthrough", 0...DurationText.maxSeconds, openBelow: true)
         try FlagRange.check("--max-drop", maxDrop, low: 0, high: 1, openHigh: true)
         try FlagRange.check("--min-alerts", minAlerts, 1...1_000_000_000)
     }
@@ -359,8 +346,8 @@ struct Review: ParsableCommand {
         ToolMain.run(tool: "tsfm-gate", output: output) {
             var settings = ReviewSettings(now: now?.timestamp ?? .now())
             settings.windowSeconds = window.seconds
-            settings.move = move
-            settings.followThroughSeconds = followthrough.seconds
+            settings.move = followThrough.move
+            settings.followThroughSeconds = followThrough.seconds
             settings.maxDrop = maxDrop
             settings.minAlerts = minAlerts
             let store = try state.requiredStore()
