@@ -53,7 +53,7 @@ func target() -> Target {
 
 /// The lines NDJSONInput yields for `bytes` read in blocks of `blockSize`, through a pipe (which
 /// also gives the reader short reads). Inputs fit in the pipe's 64 KiB buffer (-max_len).
-func lines(of bytes: UnsafeBufferPointer<UInt8>, blockSize: Int) -> [[UInt8]] {
+func lines(of bytes: UnsafeBufferPointer<UInt8>, blockSize: Int, maxLineBytes: Int = NDJSONInput.defaultMaxLineBytes) -> [[UInt8]] {
     var ends: [Int32] = [0, 0]
     guard pipe(&ends) == 0 else { fuzzFailure("pipe: \(String(cString: strerror(errno)))") }
     defer { close(ends[0]) }
@@ -66,7 +66,17 @@ func lines(of bytes: UnsafeBufferPointer<UInt8>, blockSize: Int) -> [[UInt8]] {
     close(ends[1])
     var out: [[UInt8]] = []
     do {
-        try NDJSONInput(paths: ["/proc/self/fd/\(ends[0])"], blockSize: blockSize).forEachLine { line, _ in out.append(Array(line)) }
+        // An over-long line comes out as "#LONG <line> <length>" followed by its kept prefix.
+        let input = NDJSONInput(paths: ["/proc/self/fd/\(ends[0])"], blockSize: blockSize, maxLineBytes: maxLineBytes)
+        try input.forEachLine(longLine: { long in
+            guard long.length > maxLineBytes, long.prefix.count <= max(NDJSONInput.keptPrefixBytes, maxLineBytes + 1) else {
+                fuzzFailure("a long line of \(long.length) bytes (limit \(maxLineBytes)) kept \(long.prefix.count)")
+            }
+            out.append(Array("#LONG \(long.location.line) \(long.length) ".utf8) + long.prefix)
+        }) { line, _ in
+            if line.count > maxLineBytes { fuzzFailure("a line of \(line.count) bytes passed the \(maxLineBytes)-byte limit") }
+            out.append(Array(line))
+        }
     } catch {
         fuzzFailure("NDJSONInput failed on a readable pipe: \(error)")
     }
@@ -97,6 +107,10 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let small = lines(of: bytes, blockSize: 7)
         let large = lines(of: bytes, blockSize: 1 << 16)
         if small != large { fuzzFailure("NDJSONInput yields different lines for block sizes 7 and 65536") }
+        // With a 40-byte limit, the same lines and over-long-line reports whatever the blocks.
+        if lines(of: bytes, blockSize: 3, maxLineBytes: 40) != lines(of: bytes, blockSize: 1 << 16, maxLineBytes: 40) {
+            fuzzFailure("NDJSONInput treats over-long lines differently for block sizes 3 and 65536")
+        }
         for line in small { _ = line.withUnsafeBufferPointer { try? Record(line: $0) } }
     case .json:
         var scanner = JSONScanner(bytes)
