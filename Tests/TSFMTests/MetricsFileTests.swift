@@ -18,6 +18,14 @@ struct MetricsFileTests {
         #expect(NumberText.plain(.nan) == "0", "never NaN")
     }
 
+    /// The one 16-digit hex form (alert ids, partial keys, cache keys, temp names).
+    @Test func hex16IsZeroPaddedLowercase() {
+        #expect(NumberText.hex16(0) == "0000000000000000")
+        #expect(NumberText.hex16(0xABC) == "0000000000000abc")
+        #expect(NumberText.hex16(.max) == "ffffffffffffffff")
+        #expect(UInt64(NumberText.hex16(0x0123_4567_89AB_CDEF), radix: 16) == 0x0123_4567_89AB_CDEF)
+    }
+
     @Test func familiesAndSamplesAreOrderedAsTheContractSays() {
         let m = RunMetrics()
         m.set("tsfm_eval_coverage_by_step_ratio", [("band_source", "baseline"), ("pair", "0.1-0.9"), ("step", "10")], 0.5)

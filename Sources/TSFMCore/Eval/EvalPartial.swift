@@ -78,16 +78,11 @@ public enum EvalPartial {
             var start = 0
             while start < keys.count {
                 let chunk = keys[start..<min(keys.count, start + keysPerLine)]
-                out.append(try JSONValue.object(JSONObject([("keys", .strings(chunk.map(hex)))])).jsonText())
+                out.append(try JSONValue.object(JSONObject([("keys", .strings(chunk.map(NumberText.hex16)))])).jsonText())
                 start += keysPerLine
             }
         }
         return out
-    }
-
-    static func hex(_ k: UInt64) -> String {
-        let s = String(k, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
     }
 
     static func accumulatorFields(_ a: MetricAccumulator, _ slots: MetricSlots) -> [(String, JSONValue)] {

@@ -45,14 +45,7 @@ public struct BreachAlert: Equatable, Sendable {
         add(arm.rawValue.utf8)
         add(bandSource.utf8)
         add(pair.utf8)
-        return Self.hex(MarketHash.mix(h))
-    }
-
-    static func hex(_ x: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 16)
-        for i in 0..<16 { out[i] = digits[Int((x >> UInt64(60 - 4 * i)) & 0xF)] }
-        return String(decoding: out, as: UTF8.self)
+        return NumberText.hex16(MarketHash.mix(h))
     }
 
     /// The alert as one NDJSON line (with its newline), keys in a fixed order.

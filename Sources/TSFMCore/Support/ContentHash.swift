@@ -26,12 +26,5 @@ public struct ContentHash {
         byte(0x1F)
     }
 
-    public var hex: String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out: [UInt8] = []
-        for word in [a, b] {
-            for i in 0..<16 { out.append(digits[Int((word >> UInt64(60 - 4 * i)) & 0xF)]) }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public var hex: String { NumberText.hex16(a) + NumberText.hex16(b) }
 }

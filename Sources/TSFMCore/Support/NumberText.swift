@@ -36,4 +36,12 @@ public enum NumberText {
         }
         return (negative ? "-" : "") + out
     }
+
+    /// A 64-bit value as 16 lowercase hex digits, zero-padded (ids, hash keys, temp names).
+    public static func hex16(_ x: UInt64) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out = [UInt8](repeating: 0, count: 16)
+        for i in 0..<16 { out[i] = digits[Int((x >> UInt64(60 - 4 * i)) & 0xF)] }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

@@ -48,9 +48,7 @@ struct TempFile {
     /// 64 random bits as 16 hex digits, from the system's generator (getrandom(2)).
     static func randomSuffix() -> String {
         var generator = SystemRandomNumberGenerator()
-        let value = generator.next()
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return NumberText.hex16(generator.next())
     }
 
     /// Renames the written file over `target`; on failure the temp file is removed.
