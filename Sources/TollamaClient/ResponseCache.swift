@@ -83,7 +83,7 @@ public final class ResponseCache {
         object["warnings"] = .array(forecast.warnings.map(JSONValue.string))
         object["levels"] = .array(forecast.band.levels.map(JSONValue.double))
         object["values"] = .array(forecast.band.values.map { .array($0.map(JSONValue.double)) })
-        try AtomicFile.write(Array((try JSONValue.object(object).jsonText() + "\n").utf8), to: file, durable: false)
+        try AtomicFile.write(object, to: file, durable: false)
     }
 
     /// Removes entries past the TTL (by file time, which the atomic write sets).

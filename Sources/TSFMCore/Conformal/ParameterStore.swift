@@ -28,7 +28,7 @@ public enum ParameterStore {
             throw ToolError(.ioError, "cannot create parameter directory \(dir): \(System.lastErrorText)")
         }
         var versioned = parameters
-        let staging = join(dir, ".\(parameters.version).staging.\(getpid())")
+        let staging = join(dir, ".\(parameters.version).staging.\(System.processID)")
         defer { unlink(staging) }
         var suffix = 1
         while true {

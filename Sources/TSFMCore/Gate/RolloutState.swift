@@ -93,6 +93,6 @@ public struct RolloutStore: Sendable {
 
     public func save(_ state: RolloutState) throws {
         try StateDir.makeDirectory(directory)
-        try AtomicFile.write(Array((try JSONValue.object(state.object).jsonText() + "\n").utf8), to: path)
+        try AtomicFile.write(state.object, to: path)
     }
 }

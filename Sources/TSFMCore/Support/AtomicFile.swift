@@ -23,6 +23,11 @@ public enum AtomicFile {
         try write(bytes, to: path, durable: durable, suffix: TempFile.randomSuffix)
     }
 
+    /// `write` of a JSON object as one line (state files, cache entries).
+    public static func write(_ object: JSONObject, to path: String, durable: Bool = true) throws {
+        try write(Array((try JSONValue.object(object).jsonText() + "\n").utf8), to: path, durable: durable)
+    }
+
     static func write(_ bytes: [UInt8], to path: String, durable: Bool, suffix: () -> String) throws {
         try checkTarget(path)
         let temp = try TempFile(beside: path, suffix: suffix)

@@ -37,7 +37,7 @@ public struct StateDir: Sendable {
             var object = before ?? JSONObject()
             let result = change(&object)
             if object == before { return result }
-            try AtomicFile.write(Array((try JSONValue.object(object).jsonText() + "\n").utf8), to: path + "/" + name)
+            try AtomicFile.write(object, to: path + "/" + name)
             return result
         }
     }
